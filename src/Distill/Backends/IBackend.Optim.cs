@@ -13,6 +13,6 @@ public partial interface IBackend
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
         float weightDecay, int step, float gradScale);
 
-    /// <summary>Sum of squares of all elements, accumulated in double (for global-norm clipping).</summary>
+    /// <summary>Sum of squares of all elements (float lanes per chunk, chunks summed in double) for global-norm clipping.</summary>
     double SumSquares(Tensor x);
 }
