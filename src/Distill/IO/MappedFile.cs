@@ -1,6 +1,7 @@
 // A read-only memory mapping of a whole file: the one owner of the MemoryMappedFile, its view and the
-// pointer acquired on the view's SafeHandle. Dispose is idempotent; the finalizer only releases the
-// pointer (never throws) so a forgotten Dispose does not pin the mapping for the life of the process.
+// pointer acquired on the view's SafeHandle. Dispose is idempotent. Deliberately no finalizer: spans and
+// copies read through the raw pointer while this object may look unreachable to the GC, so unmapping
+// from a finalizer could pull memory from under them; a forgotten Dispose leaks the mapping instead.
 using System.IO.MemoryMappedFiles;
 
 namespace Distill.IO;
@@ -75,13 +76,6 @@ internal sealed unsafe class MappedFile : IDisposable
         _map?.Dispose();
         _view = null;
         _map = null;
-        GC.SuppressFinalize(this);
-    }
-
-    ~MappedFile()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        try { Release(); } catch { /* finalizers never throw */ }
     }
 
     private void Release()

@@ -1,6 +1,7 @@
 // Reads a safetensors file through a read-only memory mapping: the header is validated in full on Open
 // (see SafetensorsHeader), then tensors are served as byte spans over the mapping or copied into new
-// CPU tensors (Load), optionally widened from BF16/F16 to F32 (LoadF32).
+// CPU tensors (Load), optionally widened from BF16/F16 to F32 (LoadF32). Reads may run concurrently;
+// Dispose must not race them, and spans from Bytes are valid only until Dispose.
 using Distill.Tensors;
 
 namespace Distill.IO;

@@ -28,6 +28,10 @@ internal sealed class SafetensorsHeader
     /// <summary>Parses <paramref name="json"/> (the header bytes) for a data buffer of <paramref name="dataLength"/> bytes.</summary>
     public static SafetensorsHeader Parse(string path, byte[] json, long dataLength)
     {
+        // JsonDocument checks UTF-8 only lazily, when a string is read; check it all up front, as the reference does.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw SafetensorsErrors.Invalid(path, null, $"header is not valid JSON: it is not valid UTF-8 (at byte {FirstInvalidUtf8(json)})");
+
         JsonDocument doc;
         try
         {
@@ -186,6 +190,14 @@ internal sealed class SafetensorsHeader
         if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out long v) || v < 0)
             throw SafetensorsErrors.Invalid(path, name, $"data_offsets {which} is {Raw(e)}, expected a non-negative integer");
         return v;
+    }
+
+    private static int FirstInvalidUtf8(byte[] bytes)
+    {
+        int i = 0;
+        while (i < bytes.Length && System.Text.Rune.DecodeFromUtf8(bytes.AsSpan(i), out _, out int used) == System.Buffers.OperationStatus.Done)
+            i += used;
+        return i;
     }
 
     private static string Kind(JsonElement e) => e.ValueKind switch
