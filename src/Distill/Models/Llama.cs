@@ -39,7 +39,7 @@ public sealed class Llama : ICausalLm
         }
         _norm = ps.Add("model.norm.weight", new Shape(c));
         _head = config.TieWordEmbeddings ? _embed : ps.Add("lm_head.weight", new Shape(config.VocabSize, c));
-        _rope = RopeTables.Create(d, config.MaxPositions, config.RopeTheta);
+        _rope = RopeTables.Build(d, config.MaxPositions, config.RopeTheta);
     }
 
     public LlamaConfig Config { get; }
@@ -95,8 +95,9 @@ public sealed class Llama : ICausalLm
     {
         var (b, t) = ModelInput.Check("LLaMA", ids, MaxSequenceLength, "max_position_embeddings");
         int c = Config.Hidden, d = Config.HeadDim, hq = Config.Heads, hkv = Config.KvHeads;
-        var cos = ModelInput.FirstRows(_rope.Cos, t);                                   // (T, D/2)
-        var sin = ModelInput.FirstRows(_rope.Sin, t);
+        var (cos, sin) = _rope.ForLength(t);                                            // (T, D/2) views
+        ModelInput.Own(cos);
+        ModelInput.Own(sin);
         var x = Ops.Embedding(ids, _embed);                                             // (B, T, C)
         var hidden = new List<Tensor>(Config.Layers + 1) { x };
         foreach (var blk in _blocks)

@@ -44,11 +44,6 @@ internal static class ModelInput
         return o;
     }
 
-    /// <summary>The first rows of a (P, W) table as a (rows, W) view, owned by the current tape.</summary>
-    public static Tensor FirstRows(Tensor table, int rows)
-    {
-        var view = table.ViewUnrecorded(new Shape(rows, table.Shape[1]));
-        Tape.Owner?.Own(view);
-        return view;
-    }
+    /// <summary>Hands a view made for this forward to the tape that owns the forward's activations.</summary>
+    public static void Own(Tensor t) => Tape.Owner!.Own(t);
 }
