@@ -1,6 +1,7 @@
 // Fused distillation losses on the CPU: rows split across cores, each row one fused kernel
 // (CpuDistillRows) with per-thread scratch. A teacher row that is not finite is found by a probe fused
 // into the row pass and reported, naming the first such row, after the parallel loop.
+using System.Runtime.Intrinsics.X86;
 using Distill.Losses;
 using Distill.Tensors;
 
@@ -20,7 +21,7 @@ public sealed unsafe partial class CpuBackend
         int v = checked((int)(student.Numel / rows));
         nint pg = TargetsPointer(op, targets, rows);
         int ignore = options.IgnoreIndex;
-        var setup = new DistillRowSetup(options, targets is not null, softScale, hardScale);
+        var setup = new DistillRowSetup(options, targets is not null, softScale, hardScale, dStudent?.Bytes ?? 0);
         int firstBad = int.MaxValue;
         CpuParallel.For(rows, 4L * v, (r0, r1) =>
         {
@@ -39,6 +40,7 @@ public sealed unsafe partial class CpuBackend
                     out ((float*)ps)[r], out ((float*)ph)[r], out bool bad);
                 if (bad) InterlockedMin(ref firstBad, r);
             }
+            if (setup.Stream) FenceStreamingStores();
         });
         if (firstBad != int.MaxValue)
             throw new ArgumentException($"{op}: teacher logits {teacher.Shape} row {firstBad} contain NaN or Inf");
@@ -59,7 +61,7 @@ public sealed unsafe partial class CpuBackend
         nint pids = teacherIds.Pointer;
         nint pg = TargetsPointer(op, targets, rows);
         int ignore = options.IgnoreIndex;
-        var setup = new DistillRowSetup(options, targets is not null, softScale, hardScale);
+        var setup = new DistillRowSetup(options, targets is not null, softScale, hardScale, dStudent?.Bytes ?? 0);
         int firstBad = int.MaxValue;
         CpuParallel.For(rows, 2L * v, (r0, r1) =>
         {
@@ -78,6 +80,7 @@ public sealed unsafe partial class CpuBackend
                     pg != 0, target, dz, setup, sc, out ((float*)ps)[r], out ((float*)ph)[r], out bool bad);
                 if (bad) InterlockedMin(ref firstBad, r);
             }
+            if (setup.Stream) FenceStreamingStores();
         });
         if (firstBad != int.MaxValue)
             throw new ArgumentException($"{op}: teacher top-k logits {teacherLogits.Shape} or log-sum-exp row {firstBad} contain NaN or Inf");
@@ -97,6 +100,12 @@ public sealed unsafe partial class CpuBackend
         ((float*)softLoss)[r] = 0f;
         ((float*)hardLoss)[r] = 0f;
         if (dz != null) new Span<float>(dz, v).Clear();
+    }
+
+    /// <summary>Orders this thread's non-temporal stores before what follows (they are weakly ordered).</summary>
+    private static void FenceStreamingStores()
+    {
+        if (Sse.IsSupported) Sse.StoreFence();
     }
 
     private static void InterlockedMin(ref int target, int value)

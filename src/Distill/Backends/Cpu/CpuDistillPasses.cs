@@ -85,7 +85,7 @@ internal unsafe struct BlockMaxPass : IRowPass
 /// <summary>
 /// Pass A, part 2: ea = exp(a - ShiftA) and eb = exp(b - ShiftB) (b the teacher or TAID mix at T) stored
 /// to scratch, their sums, the T = 1 sum for the hard part, and a finiteness probe of the teacher
-/// (sum of zt - zt: NaN exactly when some teacher logit is NaN or infinite).
+/// (sum of zt * 0: NaN exactly when some teacher logit is NaN or infinite).
 /// </summary>
 internal unsafe struct ExpPass : IRowPass
 {
@@ -103,13 +103,14 @@ internal unsafe struct ExpPass : IRowPass
         ref float zt = ref *Zt;
         ref float ea = ref *Ea;
         ref float eb = ref *Eb;
-        TV invT = L.Splat(InvT), shiftA = L.Splat(ShiftA), shiftB = L.Splat(ShiftB), shiftZ = L.Splat(ShiftZ);
-        TV t = L.Splat(TaidT), u = L.Splat(1f - TaidT);
-        TV sa = L.Splat(0f), sb = sa, sz = sa, probe = sa;
+        // a - shift = z (1/T) - shift as one fused multiply-add.
+        TV invT = L.Splat(InvT), negShiftA = L.Splat(-ShiftA), negShiftB = L.Splat(-ShiftB), shiftZ = L.Splat(ShiftZ);
+        TV t = L.Splat(TaidT), u = L.Splat(1f - TaidT), zero = L.Splat(0f);
+        TV sa = zero, sb = zero, sz = zero, probe = zero;
         for (; i + L.Count <= end; i += L.Count)
         {
             var zr = L.Load(ref z, i);
-            var e = L.Exp(L.Sub(L.Mul(zr, invT), shiftA));
+            var e = L.Exp(L.Fma(zr, invT, negShiftA));
             L.Store(e, ref ea, i);
             sa = L.Add(sa, e);
             if (Ce == CeMode.Square) sz = L.Fma(e, e, sz);
@@ -117,9 +118,9 @@ internal unsafe struct ExpPass : IRowPass
             if (Teacher != TeacherMode.None)
             {
                 var tr = L.Load(ref zt, i);
-                probe = L.Add(probe, L.Sub(tr, tr));
+                probe = L.Fma(tr, zero, probe);
                 var raw = Teacher == TeacherMode.Taid ? L.Fma(t, tr, L.Mul(u, zr)) : tr;
-                var f = L.Exp(L.Sub(L.Mul(raw, invT), shiftB));
+                var f = L.Exp(L.Fma(raw, invT, negShiftB));
                 L.Store(f, ref eb, i);
                 sb = L.Add(sb, f);
             }
@@ -133,14 +134,15 @@ internal unsafe struct ExpPass : IRowPass
 }
 
 /// <summary>
-/// Pass B for forward KL and TAID, whose gradient needs no row sum: loss term q (X - a + C) with X = b
-/// (forward KL, C = lse_S - lse_T, so the term is q (t - s)) or X = 0 (TAID, C = lse_S, term -q s), and
-/// dz = KS (p - q) + KH softmax_1(z) written when Dz is set.
+/// Pass B for forward KL and TAID, whose gradient needs no row sum. Loss: q (t - s) = fb eb ((zt - z)/T + C)
+/// with C = lse_S - lse_T (forward KL), or -q s = fb eb (C - z/T) with C = lse_S (TAID, q the target);
+/// the block's fb multiplies the block sum once. dz = KS (p - q) + KH softmax_1(z), written when Dz is set,
+/// with q = fb eb folded into one fused multiply-add.
 /// </summary>
 internal unsafe struct TargetGradPass : IRowPass
 {
     public float* Z, Zt, Ea, Eb, Dz;
-    public bool Taid;
+    public bool Taid, Stream;
     public CeMode Ce;
     public float InvT, Fa, Fb, C, KS, KH, HardC;
     public float Loss;
@@ -155,22 +157,30 @@ internal unsafe struct TargetGradPass : IRowPass
         ref float eb = ref *Eb;
         ref float dz = ref *Dz;
         bool write = Dz != null;
-        TV invT = L.Splat(InvT), fa = L.Splat(Fa), fb = L.Splat(Fb), c = L.Splat(C);
-        TV ks = L.Splat(KS), kh = L.Splat(KH), hardC = L.Splat(HardC);
+        TV invT = L.Splat(InvT), negInvT = L.Splat(-InvT), fa = L.Splat(Fa), c = L.Splat(C);
+        TV ks = L.Splat(KS), negKsFb = L.Splat(-KS * Fb), kh = L.Splat(KH), ksKh = L.Splat(KS + KH), khC = L.Splat(KH * HardC);
+        TV hardC = L.Splat(HardC);
         TV loss = L.Splat(0f);
         for (; i + L.Count <= end; i += L.Count)
         {
-            var a = L.Mul(L.Load(ref z, i), invT);
-            var p = L.Mul(L.Load(ref ea, i), fa);
-            var q = L.Mul(L.Load(ref eb, i), fb);
-            var x = Taid ? c : L.Add(L.Mul(L.Load(ref zt, i), invT), c);
-            loss = L.Fma(q, L.Sub(x, a), loss);
+            var zr = L.Load(ref z, i);
+            var e = L.Load(ref eb, i);
+            var x = Taid ? L.Fma(zr, negInvT, c) : L.Fma(L.Sub(L.Load(ref zt, i), zr), invT, c);
+            loss = L.Fma(e, x, loss);
             if (!write) continue;
-            var d = L.Mul(ks, L.Sub(p, q));
-            if (Ce != CeMode.None) d = L.Fma(kh, RowSweep.HardSoftmax<L, TV>(Ce, p, ref z, i, hardC), d);
-            L.Store(d, ref dz, i);   // after every read of z[i]: dz may alias z
+            var p = L.Mul(L.Load(ref ea, i), fa);
+            var sp = Ce switch
+            {
+                CeMode.None => L.Mul(ks, p),                                  // KS p
+                CeMode.Same => L.Mul(ksKh, p),                                // KS p + KH p
+                CeMode.Square => L.Mul(p, L.Fma(khC, p, ks)),                 // KS p + KH C p^2
+                _ => L.Fma(kh, L.Exp(L.Sub(zr, hardC)), L.Mul(ks, p)),        // KS p + KH exp(z - lse_1)
+            };
+            var d = L.Fma(negKsFb, e, sp);
+            if (Stream) L.StoreStreaming(d, ref dz, i);   // after every read of z[i]: dz may alias z
+            else L.Store(d, ref dz, i);
         }
-        Loss += L.Sum(loss);
+        Loss += Fb * L.Sum(loss);
         return i;
     }
 }
@@ -265,12 +275,12 @@ internal unsafe struct GradStorePass<TD> : IRowPass where TD : struct, IGradDive
         ref float zt = ref *Zt;
         ref float ea = ref *Ea;
         ref float eb = ref *Eb;
-        TV invT = L.Splat(InvT), fa = L.Splat(Fa), fb = L.Splat(Fb), lseA = L.Splat(LseA), lseB = L.Splat(LseB);
+        TV invT = L.Splat(InvT), fa = L.Splat(Fa), fb = L.Splat(Fb), negLseA = L.Splat(-LseA), negLseB = L.Splat(-LseB);
         TV loss = L.Splat(0f), dot = loss;
         for (; i + L.Count <= end; i += L.Count)
         {
-            var s = L.Sub(L.Mul(L.Load(ref z, i), invT), lseA);
-            var t = L.Sub(L.Mul(L.Load(ref zt, i), invT), lseB);
+            var s = L.Fma(L.Load(ref z, i), invT, negLseA);   // log p_S = z / T - lse_S
+            var t = L.Fma(L.Load(ref zt, i), invT, negLseB);
             var p = L.Mul(L.Load(ref ea, i), fa);
             var q = L.Mul(L.Load(ref eb, i), fb);
             Divergence.Element<L, TV>(p, q, s, t, out var term, out var g);
@@ -293,6 +303,7 @@ internal unsafe struct GradWritePass : IRowPass
 {
     public float* Z, P, G, Dz;
     public CeMode Ce;
+    public bool Stream;
     public float Fa, Uniform, Dot, KS, KH, HardC;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -312,7 +323,8 @@ internal unsafe struct GradWritePass : IRowPass
             var gs = perElement ? L.Sub(L.Load(ref gg, i), dot) : uniform;
             var d = L.Mul(L.Mul(ks, p), gs);
             if (Ce != CeMode.None) d = L.Fma(kh, RowSweep.HardSoftmax<L, TV>(Ce, p, ref z, i, hardC), d);
-            L.Store(d, ref dz, i);   // after every read of z[i]: dz may alias z
+            if (Stream) L.StoreStreaming(d, ref dz, i);   // after every read of z[i]: dz may alias z
+            else L.Store(d, ref dz, i);
         }
         return i;
     }

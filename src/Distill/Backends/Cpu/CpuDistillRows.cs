@@ -19,9 +19,15 @@ internal readonly struct DistillRowSetup
     /// <summary>The hard part's mode for rows with a target (None without targets).</summary>
     public readonly CeMode Ce;
     public readonly SparseTail Tail;
+    /// <summary>Write dz with non-temporal stores (a gradient too big to stay in cache for its consumer).</summary>
+    public readonly bool Stream;
 
-    public DistillRowSetup(DistillLossOptions o, bool hasTargets, float softScale, float hardScale)
+    /// <summary>Gradients at least this big bypass the caches: the last-level cache could not keep them for the next op anyway.</summary>
+    public const long StreamingBytes = 32L << 20;
+
+    public DistillRowSetup(DistillLossOptions o, bool hasTargets, float softScale, float hardScale, long gradientBytes = 0)
     {
+        Stream = gradientBytes >= StreamingBytes;
         // JSD(0) and JSD(1) are exactly forward and reverse KL (GKD's convention), and the skews at
         // alpha = 0 are the plain KLs; routing them there keeps them exact where a mixture would not be.
         Kind = o.Divergence switch
@@ -77,6 +83,7 @@ internal static unsafe class CpuDistillRows
                 {
                     Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Dz = dz, Taid = taid, Ce = ce, InvT = st.InvT,
                     C = (float)(taid ? rs.LseA : rs.LseA - rs.LseB), KS = st.KS, KH = kh, HardC = hardC,
+                    Stream = st.Stream,
                 };
                 for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
                 {
@@ -169,7 +176,7 @@ internal static unsafe class CpuDistillRows
         var wp = new GradWritePass
         {
             Z = z, P = sc.Ea, G = null, Dz = dz, Ce = ce, Uniform = (float)g0, Dot = (float)dot,
-            KS = st.KS, KH = kh, HardC = HardConstant(ce, rs),
+            KS = st.KS, KH = kh, HardC = HardConstant(ce, rs), Stream = st.Stream,
         };
         for (int b = 0, i0 = 0; i0 < v; b++, i0 += Block)
         {
@@ -208,6 +215,7 @@ internal static unsafe class CpuDistillRows
             var pc = new GradWritePass
             {
                 Z = z, P = sc.Ea, G = sc.Eb, Dz = dz, Ce = ce, Fa = 1f, Dot = pb.Dot, KS = st.KS, KH = kh, HardC = hardC,
+                Stream = st.Stream,
             };
             RowSweep.Run(ref pc, 0, (nuint)v);
         }

@@ -4,6 +4,7 @@
 // specialises every instantiation over the struct, so the calls below inline to bare instructions.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Distill.Backends.Cpu;
 
@@ -13,6 +14,8 @@ internal interface ILanes<TV> where TV : struct
     static abstract nuint Count { get; }
     static abstract TV Load(ref float p, nuint i);
     static abstract void Store(TV v, ref float p, nuint i);
+    /// <summary>Store that bypasses the caches (non-temporal) when the address is 64-byte aligned; a plain store otherwise.</summary>
+    static abstract void StoreStreaming(TV v, ref float p, nuint i);
     static abstract TV Splat(float x);
     static abstract TV Add(TV a, TV b);
     static abstract TV Sub(TV a, TV b);
@@ -38,6 +41,13 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     public static nuint Count => 16;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float p, nuint i) => Vector512.LoadUnsafe(ref p, i);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, ref float p, nuint i) => v.StoreUnsafe(ref p, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector512<float> v, ref float p, nuint i)
+    {
+        float* a = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref p, i));
+        if (Avx512F.IsSupported && ((nint)a & 63) == 0) Avx512F.StoreAlignedNonTemporal(a, v);
+        else v.StoreUnsafe(ref p, i);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Splat(float x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
@@ -69,6 +79,13 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>>
     public static nuint Count => 8;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float p, nuint i) => Vector256.LoadUnsafe(ref p, i);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, ref float p, nuint i) => v.StoreUnsafe(ref p, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector256<float> v, ref float p, nuint i)
+    {
+        float* a = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref p, i));
+        if (Avx.IsSupported && ((nint)a & 31) == 0) Avx.StoreAlignedNonTemporal(a, v);
+        else v.StoreUnsafe(ref p, i);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Splat(float x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
@@ -99,6 +116,7 @@ internal readonly struct Lanes1 : ILanes<float>
     public static nuint Count => 1;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(ref float p, nuint i) => Unsafe.Add(ref p, i);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float v, ref float p, nuint i) => Unsafe.Add(ref p, i) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreStreaming(float v, ref float p, nuint i) => Unsafe.Add(ref p, i) = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Splat(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sub(float a, float b) => a - b;
