@@ -1,0 +1,264 @@
+// Register-blocked microkernels of the CPU attention: packing K/V into panels, 4-row score tiles
+// against packed K^T blocks, probability-times-rows products and rank updates of key rows. Written once
+// over IAttentionVec and specialised by the JIT for Vector512 and Vector256.
+using System.Runtime.CompilerServices;
+
+namespace Distill.Backends.Cpu;
+
+internal static unsafe class CpuAttentionKernels
+{
+    /// <summary>Keys per packed K^T (or V^T) block: 2 zmm (or 4 ymm) of scores per row.</summary>
+    public const int KeyBlock = 32;
+
+    /// <summary>Rows of a packed panel are padded to a multiple of this many floats.</summary>
+    public const int RowPad = 16;
+
+    public static int PadRow(int d) => (d + RowPad - 1) / RowPad * RowPad;
+
+    public static int PadKeys(int n) => (n + KeyBlock - 1) / KeyBlock * KeyBlock;
+
+    /// <summary>
+    /// Packs the first d columns of rows [0, n) of src (row stride ld) as transposed blocks of 32 keys:
+    /// dst[blk][c][jj] = src[blk * 32 + jj][c]; keys n .. PadKeys(n) are zero. dst: (PadKeys(n) / 32, d, 32).
+    /// </summary>
+    public static void PackTransposedBlocks(float* src, long ld, int n, int d, float* dst)
+    {
+        int blocks = (n + KeyBlock - 1) / KeyBlock;
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            float* db = dst + (long)blk * d * KeyBlock;
+            int j0 = blk * KeyBlock, count = Math.Min(KeyBlock, n - j0);
+            for (int jj = 0; jj < count; jj++)
+            {
+                float* s = src + (j0 + jj) * ld;
+                for (int c = 0; c < d; c++) db[c * KeyBlock + jj] = s[c];
+            }
+            if (count < KeyBlock)
+                for (int c = 0; c < d; c++)
+                    new Span<float>(db + c * KeyBlock + count, KeyBlock - count).Clear();
+        }
+    }
+
+    /// <summary>dst (n, dp) = scale * src (n rows of stride ld, first d columns); columns d .. dp are zero.</summary>
+    public static void PackRows(float* src, long ld, int n, int d, int dp, float scale, float* dst)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            float* s = src + j * ld;
+            float* o = dst + (long)j * dp;
+            for (int c = 0; c < d; c++) o[c] = s[c] * scale;
+            for (int c = d; c < dp; c++) o[c] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// s[r, 0 .. 32 * blocks) = sum over c &lt; d of a[r, c] * bt[.., c, ..] for the 4 rows r of a (row stride
+    /// lda) against packed K^T blocks (see <see cref="PackTransposedBlocks"/>); s has row stride lds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scores4<TOps, TV>(float* a, int lda, float* bt, int d, int blocks, float* s, int lds)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count;
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            float* block = bt + (long)blk * d * KeyBlock;
+            for (int off = 0; off < KeyBlock; off += 2 * w)
+            {
+                TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+                TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+                float* bp = block + off;
+                for (int c = 0; c < d; c++, bp += KeyBlock)
+                {
+                    TV b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
+                    TV x = TOps.Splat(a0[c]);
+                    c00 = TOps.Fma(x, b0, c00);
+                    c01 = TOps.Fma(x, b1, c01);
+                    x = TOps.Splat(a1[c]);
+                    c10 = TOps.Fma(x, b0, c10);
+                    c11 = TOps.Fma(x, b1, c11);
+                    x = TOps.Splat(a2[c]);
+                    c20 = TOps.Fma(x, b0, c20);
+                    c21 = TOps.Fma(x, b1, c21);
+                    x = TOps.Splat(a3[c]);
+                    c30 = TOps.Fma(x, b0, c30);
+                    c31 = TOps.Fma(x, b1, c31);
+                }
+                float* o = s + blk * KeyBlock + off;
+                TOps.Store(o, c00);
+                TOps.Store(o + w, c01);
+                TOps.Store(o + lds, c10);
+                TOps.Store(o + lds + w, c11);
+                TOps.Store(o + 2 * lds, c20);
+                TOps.Store(o + 2 * lds + w, c21);
+                TOps.Store(o + 3 * lds, c30);
+                TOps.Store(o + 3 * lds + w, c31);
+            }
+        }
+    }
+
+    /// <summary>
+    /// o[r, :] = sum over j &lt; n of p[r, j] * m[j, :] for the 4 rows r of p (row stride ldp); m is (n, dp)
+    /// with dp a multiple of 16; o has row stride ldo. Used for P V (forward) and dS K (backward).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RowsTimesMatrix4<TOps, TV>(float* p, int ldp, float* m, int n, int dp, float* o, int ldo)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count;
+        float* p0 = p, p1 = p + ldp, p2 = p + 2 * ldp, p3 = p + 3 * ldp;
+        int c = 0;
+        for (; c + 4 * w <= dp; c += 4 * w)
+        {
+            TV a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero;
+            TV a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero, a13 = TOps.Zero;
+            TV a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a23 = TOps.Zero;
+            TV a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero;
+            float* mp = m + c;
+            for (int j = 0; j < n; j++, mp += dp)
+            {
+                TV m0 = TOps.Load(mp), m1 = TOps.Load(mp + w), m2 = TOps.Load(mp + 2 * w), m3 = TOps.Load(mp + 3 * w);
+                TV x = TOps.Splat(p0[j]);
+                a00 = TOps.Fma(x, m0, a00); a01 = TOps.Fma(x, m1, a01); a02 = TOps.Fma(x, m2, a02); a03 = TOps.Fma(x, m3, a03);
+                x = TOps.Splat(p1[j]);
+                a10 = TOps.Fma(x, m0, a10); a11 = TOps.Fma(x, m1, a11); a12 = TOps.Fma(x, m2, a12); a13 = TOps.Fma(x, m3, a13);
+                x = TOps.Splat(p2[j]);
+                a20 = TOps.Fma(x, m0, a20); a21 = TOps.Fma(x, m1, a21); a22 = TOps.Fma(x, m2, a22); a23 = TOps.Fma(x, m3, a23);
+                x = TOps.Splat(p3[j]);
+                a30 = TOps.Fma(x, m0, a30); a31 = TOps.Fma(x, m1, a31); a32 = TOps.Fma(x, m2, a32); a33 = TOps.Fma(x, m3, a33);
+            }
+            float* op = o + c;
+            TOps.Store(op, a00); TOps.Store(op + w, a01); TOps.Store(op + 2 * w, a02); TOps.Store(op + 3 * w, a03);
+            op += ldo;
+            TOps.Store(op, a10); TOps.Store(op + w, a11); TOps.Store(op + 2 * w, a12); TOps.Store(op + 3 * w, a13);
+            op += ldo;
+            TOps.Store(op, a20); TOps.Store(op + w, a21); TOps.Store(op + 2 * w, a22); TOps.Store(op + 3 * w, a23);
+            op += ldo;
+            TOps.Store(op, a30); TOps.Store(op + w, a31); TOps.Store(op + 2 * w, a32); TOps.Store(op + 3 * w, a33);
+        }
+        for (; c < dp; c += w)
+        {
+            TV a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+            float* mp = m + c;
+            for (int j = 0; j < n; j++, mp += dp)
+            {
+                TV m0 = TOps.Load(mp);
+                a0 = TOps.Fma(TOps.Splat(p0[j]), m0, a0);
+                a1 = TOps.Fma(TOps.Splat(p1[j]), m0, a1);
+                a2 = TOps.Fma(TOps.Splat(p2[j]), m0, a2);
+                a3 = TOps.Fma(TOps.Splat(p3[j]), m0, a3);
+            }
+            TOps.Store(o + c, a0);
+            TOps.Store(o + ldo + c, a1);
+            TOps.Store(o + 2 * ldo + c, a2);
+            TOps.Store(o + 3 * ldo + c, a3);
+        }
+    }
+
+    /// <summary>
+    /// dst[j, :] += sum over r &lt; rows of a[r, j] * x[r, :] for keys j &lt; keys (a multiple of 4); a has row
+    /// stride lda, x is (rows, dp) and dst (keys, dp) with dp a multiple of 16. Used for dV += P^T dO
+    /// and dK += dS^T (scale q).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RankUpdate4<TOps, TV>(float* a, int lda, int rows, float* x, int dp, float* dst, int keys)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count;
+        int c = 0;
+        for (; c + 4 * w <= dp; c += 4 * w)
+        {
+            for (int j = 0; j < keys; j += 4)
+            {
+                float* d0 = dst + (long)j * dp + c;
+                float* d1 = d0 + dp, d2 = d1 + dp, d3 = d2 + dp;
+                TV a00 = TOps.Load(d0), a01 = TOps.Load(d0 + w), a02 = TOps.Load(d0 + 2 * w), a03 = TOps.Load(d0 + 3 * w);
+                TV a10 = TOps.Load(d1), a11 = TOps.Load(d1 + w), a12 = TOps.Load(d1 + 2 * w), a13 = TOps.Load(d1 + 3 * w);
+                TV a20 = TOps.Load(d2), a21 = TOps.Load(d2 + w), a22 = TOps.Load(d2 + 2 * w), a23 = TOps.Load(d2 + 3 * w);
+                TV a30 = TOps.Load(d3), a31 = TOps.Load(d3 + w), a32 = TOps.Load(d3 + 2 * w), a33 = TOps.Load(d3 + 3 * w);
+                float* ar = a + j;
+                float* xr = x + c;
+                for (int r = 0; r < rows; r++, ar += lda, xr += dp)
+                {
+                    TV x0 = TOps.Load(xr), x1 = TOps.Load(xr + w), x2 = TOps.Load(xr + 2 * w), x3 = TOps.Load(xr + 3 * w);
+                    TV s = TOps.Splat(ar[0]);
+                    a00 = TOps.Fma(s, x0, a00); a01 = TOps.Fma(s, x1, a01); a02 = TOps.Fma(s, x2, a02); a03 = TOps.Fma(s, x3, a03);
+                    s = TOps.Splat(ar[1]);
+                    a10 = TOps.Fma(s, x0, a10); a11 = TOps.Fma(s, x1, a11); a12 = TOps.Fma(s, x2, a12); a13 = TOps.Fma(s, x3, a13);
+                    s = TOps.Splat(ar[2]);
+                    a20 = TOps.Fma(s, x0, a20); a21 = TOps.Fma(s, x1, a21); a22 = TOps.Fma(s, x2, a22); a23 = TOps.Fma(s, x3, a23);
+                    s = TOps.Splat(ar[3]);
+                    a30 = TOps.Fma(s, x0, a30); a31 = TOps.Fma(s, x1, a31); a32 = TOps.Fma(s, x2, a32); a33 = TOps.Fma(s, x3, a33);
+                }
+                TOps.Store(d0, a00); TOps.Store(d0 + w, a01); TOps.Store(d0 + 2 * w, a02); TOps.Store(d0 + 3 * w, a03);
+                TOps.Store(d1, a10); TOps.Store(d1 + w, a11); TOps.Store(d1 + 2 * w, a12); TOps.Store(d1 + 3 * w, a13);
+                TOps.Store(d2, a20); TOps.Store(d2 + w, a21); TOps.Store(d2 + 2 * w, a22); TOps.Store(d2 + 3 * w, a23);
+                TOps.Store(d3, a30); TOps.Store(d3 + w, a31); TOps.Store(d3 + 2 * w, a32); TOps.Store(d3 + 3 * w, a33);
+            }
+        }
+        for (; c < dp; c += w)
+        {
+            for (int j = 0; j < keys; j += 4)
+            {
+                float* d0 = dst + (long)j * dp + c;
+                TV a0 = TOps.Load(d0), a1 = TOps.Load(d0 + dp), a2 = TOps.Load(d0 + 2 * dp), a3 = TOps.Load(d0 + 3 * dp);
+                float* ar = a + j;
+                float* xr = x + c;
+                for (int r = 0; r < rows; r++, ar += lda, xr += dp)
+                {
+                    TV x0 = TOps.Load(xr);
+                    a0 = TOps.Fma(TOps.Splat(ar[0]), x0, a0);
+                    a1 = TOps.Fma(TOps.Splat(ar[1]), x0, a1);
+                    a2 = TOps.Fma(TOps.Splat(ar[2]), x0, a2);
+                    a3 = TOps.Fma(TOps.Splat(ar[3]), x0, a3);
+                }
+                TOps.Store(d0, a0);
+                TOps.Store(d0 + dp, a1);
+                TOps.Store(d0 + 2 * dp, a2);
+                TOps.Store(d0 + 3 * dp, a3);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One causal softmax row in place over width (a multiple of 32) scores of which the first valid
+    /// count: leaves e^(s - max) there and zeros after; returns the row max and the sum of the exps.
+    /// </summary>
+    public static (float Max, float Sum) ExpRow<TOps, TV>(float* row, int valid, int width)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count;
+        for (int j = valid; j < width; j++) row[j] = float.NegativeInfinity;
+        TV mv = TOps.Splat(float.NegativeInfinity);
+        for (int j = 0; j < width; j += w) mv = TOps.Max(mv, TOps.Load(row + j));
+        float max = TOps.MaxAcross(mv);
+        TV neg = TOps.Splat(-max);
+        TV sum = TOps.Zero;
+        for (int j = 0; j < width; j += w)
+        {
+            TV e = TOps.Exp(TOps.Add(TOps.Load(row + j), neg));
+            TOps.Store(row + j, e);
+            sum = TOps.Add(sum, e);
+        }
+        return (max, TOps.Sum(sum));
+    }
+
+    /// <summary>
+    /// Backward for one causal row over width (a multiple of 32) columns of which the first valid count:
+    /// p = e^(s - lse) (zero past valid) into s, dS = p (dP - delta) into dp.
+    /// </summary>
+    public static void ProbsAndScoreGrads<TOps, TV>(float* s, float* dp, int valid, int width, float lse, float delta)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count;
+        for (int j = valid; j < width; j++) s[j] = float.NegativeInfinity;
+        TV negLse = TOps.Splat(-lse), negDelta = TOps.Splat(-delta);
+        for (int j = 0; j < width; j += w)
+        {
+            TV p = TOps.Exp(TOps.Add(TOps.Load(s + j), negLse));
+            TOps.Store(s + j, p);
+            TOps.Store(dp + j, TOps.Mul(p, TOps.Add(TOps.Load(dp + j), negDelta)));
+        }
+    }
+}
