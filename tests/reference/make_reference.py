@@ -155,10 +155,13 @@ def softmax_cases():
                     "dlogits": logits.grad}, ignore_index=ignore, scale=scale, reduction="mean")
 
 
+def rope_inv_freq(d, theta):
+    # exactly as Hugging Face LLaMA computes it, in float32
+    return 1.0 / (theta ** (torch.arange(0, d, 2).float() / d))
+
+
 def rope_tables(t, d, theta):
-    # exactly as Hugging Face LLaMA computes them, in float32
-    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2).float() / d))
-    freqs = torch.outer(torch.arange(t).float(), inv_freq)   # (T, D/2)
+    freqs = torch.outer(torch.arange(t).float(), rope_inv_freq(d, theta))   # (T, D/2)
     return freqs.cos(), freqs.sin()
 
 
@@ -176,6 +179,14 @@ def rope_cases():
         x = randn(b, t, h, d)
         y, dy, grads = run(lambda x: x * cos2 + rotate_half(x) * sin2, {"x": x})
         save(f"rope_theta{int(theta)}", {"x": x, "cos": cos, "sin": sin, "y": y, "dy": dy, **grads}, theta=theta)
+    # the tables alone at LLaMA's head dim, at a few positions up to 128k, where float32 angles matter
+    d = 128
+    positions = torch.tensor(list(range(9)) + [100, 1000, 2047, 4095, 8191, 32767, 131071], dtype=torch.int32)
+    for theta in (10000.0, 500000.0):
+        inv_freq = rope_inv_freq(d, theta)
+        freqs = torch.outer(positions.float(), inv_freq)   # row p equals row p of HF's outer(arange(T), inv_freq)
+        save(f"rope_tables_theta{int(theta)}", {"positions": positions, "inv_freq": inv_freq,
+                                                 "cos": freqs.cos(), "sin": freqs.sin()}, theta=theta, head_dim=d)
 
 
 def causal_attention(q, k, v, scale):

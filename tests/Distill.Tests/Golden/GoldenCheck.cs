@@ -1,5 +1,6 @@
 // Runs an op on golden inputs under a Tape and compares with PyTorch: the output y, then, after
-// backpropagating the stored upstream gradient dy (loss = sum(y * dy)), each input's gradient d<name>.
+// backpropagating the stored upstream gradient dy (as from loss = sum(y * dy)), each input's gradient
+// d<name>. The seed is a tape entry of its own, so each op's test needs only that op's kernels.
 using Distill.Autograd;
 using Distill.Tensors;
 using Distill.Tests.Support;
@@ -40,8 +41,7 @@ public static class GoldenCheck
         {
             var y = op(g, xs);
             Compare(yExpected, y, tol.OutAtol, tol.OutRtol, $"{file}: y", log);
-            var loss = Ops.Sum(Ops.Mul(y, dy));
-            tape.Backward(loss);
+            tape.Backward(SeedLoss(tape, y, dy));
         }
         foreach (var x in xs)
         {
@@ -49,6 +49,27 @@ public static class GoldenCheck
             if (x.Grad is null) throw new XunitException($"{file}: {x.Describe()} got no gradient");
             Compare(expected, x.Grad, tol.GradAtol, tol.GradRtol, $"{file}: d{x.Name}", log);
         }
+    }
+
+    /// <summary>
+    /// A scalar whose backward adds dy to y's gradient: the gradient of sum(y * dy) without the Mul and
+    /// Sum kernels (its value is not computed and stays 0).
+    /// </summary>
+    public static Tensor SeedLoss(Tape tape, Tensor y, Tensor dy)
+    {
+        if (y.Shape != dy.Shape) throw new XunitException($"output {y.Describe()} does not match dy {dy.Describe()}");
+        if (!y.RequiresGrad) throw new XunitException($"output {y.Describe()} does not require grad: the op recorded nothing");
+        var loss = Tensor.Zeros(new Shape(1));
+        tape.Own(loss);
+        loss.RequiresGrad = true;
+        tape.Push(loss, () =>
+        {
+            float g = loss.Grad!.Item();
+            var d = Ops.GradOf(y).AsSpan();
+            var s = dy.AsSpan();
+            for (int i = 0; i < d.Length; i++) d[i] += g * s[i];
+        });
+        return loss;
     }
 
     /// <summary>Shape check, then Close.All (or bit-equality, NaN-aware, when atol = rtol = 0).</summary>

@@ -16,7 +16,7 @@ public class GoldenFileTests
         [
             "matmul_nn", "matmul_nt", "matmul_tn", "matmul_tt", "matmul_batched", "matmul_shared", "linear",
             "add", "mul", "add_bias", "gelu", "silu", "swiglu", "layernorm", "rmsnorm", "softmax",
-            "cross_entropy", "cross_entropy_large", "rope_theta10000", "rope_theta500000",
+            "cross_entropy", "cross_entropy_large", "rope_theta10000", "rope_theta500000", "rope_tables_theta10000", "rope_tables_theta500000",
             "attention_gqa", "attention_mha", "embedding", "cast",
         ];
         var missing = expected.Select(n => n + ".safetensors").Except(FileNames()).ToArray();
