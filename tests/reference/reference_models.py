@@ -223,9 +223,10 @@ def model_cases(ref):
         logits_f16 = fwd(rounded(p, torch.float16), ids)
     reference_run(ref, "llama", fwd, p, c, ids, targets, {"logits_f16": logits_f16})
 
-    # A model saved by Distill itself (tests write it with Gpt2.Save and check it in): read it back
+    # A model saved by Distill itself (DISTILL_WRITE_REFERENCE=1 dotnet test --filter ModelSavedByDistill
+    # writes it with Gpt2.Save; it is checked in): read it back
     # with the definitions above and record the logits it gives, so Distill's output is proven loadable.
-    saved = os.path.join(ref.REFERENCE_DIR, "saved_by_distill", "gpt2")
+    saved = os.path.join(ref.OUT_DIR, "saved_by_distill", "gpt2")
     if os.path.exists(os.path.join(saved, "model.safetensors")):
         with open(os.path.join(saved, "config.json")) as f:
             sc = json.load(f)

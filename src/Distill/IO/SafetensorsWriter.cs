@@ -12,7 +12,6 @@ namespace Distill.IO;
 
 public static unsafe class SafetensorsWriter
 {
-    private const int StreamBufferBytes = 1 << 20;
     private const int WriteChunkBytes = 1 << 30;
 
     /// <summary>One tensor to write: its header fields and a callback that writes exactly ByteLength bytes.</summary>
@@ -65,35 +64,23 @@ public static unsafe class SafetensorsWriter
 
         byte[] header = BuildHeader(path, entries, metadata);
         long dataBytes = entries.Sum(e => e.ByteLength);
-        string full = System.IO.Path.GetFullPath(path);
-        string temp = $"{full}.tmp-{Guid.NewGuid().ToString("N")[..12]}";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, StreamBufferBytes))
+            Span<byte> prefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+            stream.Write(prefix);
+            stream.Write(header);
+            foreach (var e in entries)
             {
-                Span<byte> prefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-                stream.Write(prefix);
-                stream.Write(header);
-                foreach (var e in entries)
-                {
-                    long before = stream.Position;
-                    e.WriteData(stream);
-                    if (stream.Position - before != e.ByteLength)
-                        throw new InvalidOperationException(
-                            $"SafetensorsWriter '{path}': tensor {Describe(e.Name)} wrote {stream.Position - before} bytes, expected {e.ByteLength}");
-                }
-                if (stream.Position != 8 + header.Length + dataBytes)
-                    throw new InvalidOperationException($"SafetensorsWriter '{path}': wrote {stream.Position} bytes, expected {8 + header.Length + dataBytes}");
-                stream.Flush(flushToDisk: true);
+                long before = stream.Position;
+                e.WriteData(stream);
+                if (stream.Position - before != e.ByteLength)
+                    throw new InvalidOperationException(
+                        $"SafetensorsWriter '{path}': tensor {Describe(e.Name)} wrote {stream.Position - before} bytes, expected {e.ByteLength}");
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            if (stream.Position != 8 + header.Length + dataBytes)
+                throw new InvalidOperationException($"SafetensorsWriter '{path}': wrote {stream.Position} bytes, expected {8 + header.Length + dataBytes}");
+        });
     }
 
     private static byte[] BuildHeader(string path, IReadOnlyList<Entry> entries, IReadOnlyDictionary<string, string>? metadata)
