@@ -276,11 +276,18 @@ def cast_cases():
          rounding="nearest-even")
 
 
+def model_cases():
+    # tiny GPT-2 / LLaMA checkpoints and their training references (reference_models.py uses this
+    # module's writer and RoPE / attention definitions)
+    import reference_models
+    reference_models.model_cases(sys.modules[__name__])
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for name, fn in (("matmul", matmul_cases), ("elementwise", elementwise_cases), ("norms", norm_cases),
                      ("softmax", softmax_cases), ("rope", rope_cases), ("attention", attention_cases),
-                     ("embedding", embedding_cases), ("cast", cast_cases)):
+                     ("embedding", embedding_cases), ("cast", cast_cases), ("models", model_cases)):
         torch.manual_seed(1234 + sum(map(ord, name)))   # per-family seed: adding a case elsewhere changes nothing here
         fn()
     total = 0
