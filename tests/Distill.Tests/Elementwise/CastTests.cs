@@ -39,6 +39,30 @@ public class CastTests
         }
     }
 
+    [Fact]
+    public void SixteenBitToFloatMatchesReferenceAtEveryLength()
+    {
+        foreach (int n in Rand.Lengths())
+        {
+            var x = RandomBits(n, n + 1);
+            var bf = new BFloat16[n];
+            var half = new Half[n];
+            CpuReference.CastToBFloat16(x, bf);
+            CpuReference.CastToHalf(x, half);
+            float[] expectedBf = new float[n], expectedHalf = new float[n];
+            CpuReference.CastFromBFloat16(bf, expectedBf);
+            CpuReference.CastFromHalf(half, expectedHalf);
+            using var tbf = Tensors.Tensor.FromArray(bf, n);
+            using var th = Tensors.Tensor.FromArray(half, n);
+            using var f1 = Tensors.Tensor.Empty(new Shape(n), DType.F32);
+            using var f2 = Tensors.Tensor.Empty(new Shape(n), DType.F32);
+            Cpu.Cast(tbf, f1);
+            Cpu.Cast(th, f2);
+            Assert.Equal(Array.ConvertAll(expectedBf, BitConverter.SingleToUInt32Bits), Array.ConvertAll(f1.ToArray(), BitConverter.SingleToUInt32Bits));
+            Assert.Equal(Array.ConvertAll(expectedHalf, BitConverter.SingleToUInt32Bits), Array.ConvertAll(f2.ToArray(), BitConverter.SingleToUInt32Bits));
+        }
+    }
+
     [Theory]
     [InlineData(0x3F80_8000u, 0x3F80)]   // tie, even below: stays
     [InlineData(0x3F81_8000u, 0x3F82)]   // tie, odd below: rounds up to even

@@ -27,6 +27,34 @@ public class SoftmaxOpsGradCheckTests
     }
 
     [Fact]
+    public void CrossEntropyHandsItsFusedGradientToLogitsMadeOnTheTape()
+    {
+        // loss.Backward() seeds 1, so the fused dlogits buffer becomes logits.Grad without a copy; the
+        // Scale before it then carries 1.5 * (softmax - onehot) / valid back to x.
+        const int rows = 4, v = 6;
+        var xs = Support.Rand.Normal(rows * v, 5);
+        int[] tg = [2, -100, 5, 0];
+        using var x = Tensor.FromArray(xs, rows, v);
+        x.RequiresGrad = true;
+        using var targets = Tensor.FromArray(tg, rows);
+        double[] expected;
+        using (var tape = Tape.Record())
+        {
+            var logits = Ops.Scale(x, 1.5f);
+            var loss = Ops.CrossEntropy(logits, targets);
+            tape.Backward(loss);
+            var z = Array.ConvertAll(logits.ToArray(), f => (double)f);
+            double[] losses = new double[rows], dz = new double[rows * v];
+            Distill.Backends.Cpu.CpuReference.CrossEntropy<double>(z, tg, -100, losses, dz, 1.0 / 3);
+            expected = Array.ConvertAll(dz, d => 1.5 * d);
+            Support.Close.Scalar(losses.Sum() / 3, loss.Item(), 1e-6, 1e-6, "loss");
+        }
+        Support.Close.All(expected, Array.ConvertAll(x.Grad!.ToArray(), f => (double)f), 1e-7, 1e-6, "x.grad");
+        x.Grad!.Dispose();
+        x.Grad = null;
+    }
+
+    [Fact]
     public void CrossEntropyWithEveryTargetIgnoredIsZero()
     {
         using var targets = Tensor.FromArray(new[] { -100, -100, -100 }, 3);
