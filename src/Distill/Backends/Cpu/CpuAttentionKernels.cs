@@ -21,6 +21,7 @@ internal static unsafe class CpuAttentionKernels
     /// Packs the first d columns of rows [0, n) of src (row stride ld) as transposed blocks of 32 keys:
     /// dst[blk][c][jj] = src[blk * 32 + jj][c]; keys n .. PadKeys(n) are zero. dst: (PadKeys(n) / 32, d, 32).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposedBlocks(float* src, long ld, int n, int d, float* dst)
     {
         int blocks = (n + KeyBlock - 1) / KeyBlock;
@@ -40,6 +41,7 @@ internal static unsafe class CpuAttentionKernels
     }
 
     /// <summary>dst (n, dp) = scale * src (n rows of stride ld, first d columns); columns d .. dp are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackRows(float* src, long ld, int n, int d, int dp, float scale, float* dst)
     {
         for (int j = 0; j < n; j++)
@@ -225,6 +227,7 @@ internal static unsafe class CpuAttentionKernels
     /// One causal softmax row in place over width (a multiple of 32) scores of which the first valid
     /// count: leaves e^(s - max) there and zeros after; returns the row max and the sum of the exps.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Max, float Sum) ExpRow<TOps, TV>(float* row, int valid, int width)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
@@ -248,6 +251,7 @@ internal static unsafe class CpuAttentionKernels
     /// Backward for one causal row over width (a multiple of 32) columns of which the first valid count:
     /// p = e^(s - lse) (zero past valid) into s, dS = p (dP - delta) into dp.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ProbsAndScoreGrads<TOps, TV>(float* s, float* dp, int valid, int width, float lse, float delta)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {

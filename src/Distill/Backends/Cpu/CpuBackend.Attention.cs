@@ -2,6 +2,7 @@
 // keys and values are packed once into per-thread scratch, then every query head of the group walks
 // its rows in small panels (scores of one panel only, never (T, T)), parallel over (batch, kv head)
 // items. Backward recomputes probabilities from the saved log-sum-exp.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Distill.Tensors;
 using K = Distill.Backends.Cpu.CpuAttentionKernels;
@@ -76,6 +77,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Query rows [rowStart, rowEnd) of every query head of kv head hkv in batch b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionForwardItem<TOps, TV>(AttentionDims dims, float* q, float* k, float* v, float scale,
         float* output, float* lse, int b, int hkv, int rowStart, int rowEnd)
         where TOps : struct, IAttentionVec<TV> where TV : struct
@@ -161,6 +163,7 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionBackwardItem<TOps, TV>(AttentionDims dims, float* q, float* k, float* v, float* output,
         float* lse, float* dOutput, float scale, float* dq, float* dk, float* dv, int b, int hkv)
         where TOps : struct, IAttentionVec<TV> where TV : struct
