@@ -2,6 +2,8 @@
 // against packed K^T blocks, probability-times-rows products and rank updates of key rows. Written once
 // over IAttentionVec and specialised by the JIT for Vector512 and Vector256.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Distill.Backends.Cpu;
 
@@ -25,14 +27,25 @@ internal static unsafe class CpuAttentionKernels
     public static void PackTransposedBlocks(float* src, long ld, int n, int d, float* dst)
     {
         int blocks = (n + KeyBlock - 1) / KeyBlock;
+        bool fast = Avx512F.IsSupported;
         for (int blk = 0; blk < blocks; blk++)
         {
             float* db = dst + (long)blk * d * KeyBlock;
             int j0 = blk * KeyBlock, count = Math.Min(KeyBlock, n - j0);
+            int c0 = 0;
+            if (fast && count == KeyBlock)
+            {
+                // 16 x 16 tiles through registers; the column tail (d % 16) goes scalar below.
+                for (; c0 + 16 <= d; c0 += 16)
+                {
+                    Transpose16(src + j0 * ld + c0, ld, db + c0 * KeyBlock, KeyBlock);
+                    Transpose16(src + (j0 + 16) * ld + c0, ld, db + c0 * KeyBlock + 16, KeyBlock);
+                }
+            }
             for (int jj = 0; jj < count; jj++)
             {
                 float* s = src + (j0 + jj) * ld;
-                for (int c = 0; c < d; c++) db[c * KeyBlock + jj] = s[c];
+                for (int c = c0; c < d; c++) db[c * KeyBlock + jj] = s[c];
             }
             if (count < KeyBlock)
                 for (int c = 0; c < d; c++)
@@ -40,17 +53,117 @@ internal static unsafe class CpuAttentionKernels
         }
     }
 
+    /// <summary>dst[c][i] = src[i][c] for a 16 x 16 tile (row strides lds and ldd floats), in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16(float* src, long lds, float* dst, long ldd)
+    {
+        // Four shuffle stages: interleave floats, then pairs, then 128-bit lanes twice.
+        var r0 = Avx512F.LoadVector512(src); var r1 = Avx512F.LoadVector512(src + lds);
+        var r2 = Avx512F.LoadVector512(src + 2 * lds); var r3 = Avx512F.LoadVector512(src + 3 * lds);
+        var r4 = Avx512F.LoadVector512(src + 4 * lds); var r5 = Avx512F.LoadVector512(src + 5 * lds);
+        var r6 = Avx512F.LoadVector512(src + 6 * lds); var r7 = Avx512F.LoadVector512(src + 7 * lds);
+        var r8 = Avx512F.LoadVector512(src + 8 * lds); var r9 = Avx512F.LoadVector512(src + 9 * lds);
+        var ra = Avx512F.LoadVector512(src + 10 * lds); var rb = Avx512F.LoadVector512(src + 11 * lds);
+        var rc = Avx512F.LoadVector512(src + 12 * lds); var rd = Avx512F.LoadVector512(src + 13 * lds);
+        var re = Avx512F.LoadVector512(src + 14 * lds); var rf = Avx512F.LoadVector512(src + 15 * lds);
+
+        var t0 = Avx512F.UnpackLow(r0, r1); var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3); var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5); var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7); var t7 = Avx512F.UnpackHigh(r6, r7);
+        var t8 = Avx512F.UnpackLow(r8, r9); var t9 = Avx512F.UnpackHigh(r8, r9);
+        var ta = Avx512F.UnpackLow(ra, rb); var tb = Avx512F.UnpackHigh(ra, rb);
+        var tc = Avx512F.UnpackLow(rc, rd); var td = Avx512F.UnpackHigh(rc, rd);
+        var te = Avx512F.UnpackLow(re, rf); var tf = Avx512F.UnpackHigh(re, rf);
+
+        r0 = Pairs(t0, t2, low: true); r1 = Pairs(t0, t2, low: false);
+        r2 = Pairs(t1, t3, low: true); r3 = Pairs(t1, t3, low: false);
+        r4 = Pairs(t4, t6, low: true); r5 = Pairs(t4, t6, low: false);
+        r6 = Pairs(t5, t7, low: true); r7 = Pairs(t5, t7, low: false);
+        r8 = Pairs(t8, ta, low: true); r9 = Pairs(t8, ta, low: false);
+        ra = Pairs(t9, tb, low: true); rb = Pairs(t9, tb, low: false);
+        rc = Pairs(tc, te, low: true); rd = Pairs(tc, te, low: false);
+        re = Pairs(td, tf, low: true); rf = Pairs(td, tf, low: false);
+
+        // Now r0..r3 hold columns {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15} of rows 0-3 per lane,
+        // r4..r7 the same for rows 4-7, r8..rb rows 8-11, rc..rf rows 12-15.
+        t0 = Avx512F.Shuffle4x128(r0, r4, 0x88); t1 = Avx512F.Shuffle4x128(r1, r5, 0x88);
+        t2 = Avx512F.Shuffle4x128(r2, r6, 0x88); t3 = Avx512F.Shuffle4x128(r3, r7, 0x88);
+        t4 = Avx512F.Shuffle4x128(r0, r4, 0xDD); t5 = Avx512F.Shuffle4x128(r1, r5, 0xDD);
+        t6 = Avx512F.Shuffle4x128(r2, r6, 0xDD); t7 = Avx512F.Shuffle4x128(r3, r7, 0xDD);
+        t8 = Avx512F.Shuffle4x128(r8, rc, 0x88); t9 = Avx512F.Shuffle4x128(r9, rd, 0x88);
+        ta = Avx512F.Shuffle4x128(ra, re, 0x88); tb = Avx512F.Shuffle4x128(rb, rf, 0x88);
+        tc = Avx512F.Shuffle4x128(r8, rc, 0xDD); td = Avx512F.Shuffle4x128(r9, rd, 0xDD);
+        te = Avx512F.Shuffle4x128(ra, re, 0xDD); tf = Avx512F.Shuffle4x128(rb, rf, 0xDD);
+
+        Avx512F.Store(dst, Avx512F.Shuffle4x128(t0, t8, 0x88));
+        Avx512F.Store(dst + ldd, Avx512F.Shuffle4x128(t1, t9, 0x88));
+        Avx512F.Store(dst + 2 * ldd, Avx512F.Shuffle4x128(t2, ta, 0x88));
+        Avx512F.Store(dst + 3 * ldd, Avx512F.Shuffle4x128(t3, tb, 0x88));
+        Avx512F.Store(dst + 4 * ldd, Avx512F.Shuffle4x128(t4, tc, 0x88));
+        Avx512F.Store(dst + 5 * ldd, Avx512F.Shuffle4x128(t5, td, 0x88));
+        Avx512F.Store(dst + 6 * ldd, Avx512F.Shuffle4x128(t6, te, 0x88));
+        Avx512F.Store(dst + 7 * ldd, Avx512F.Shuffle4x128(t7, tf, 0x88));
+        Avx512F.Store(dst + 8 * ldd, Avx512F.Shuffle4x128(t0, t8, 0xDD));
+        Avx512F.Store(dst + 9 * ldd, Avx512F.Shuffle4x128(t1, t9, 0xDD));
+        Avx512F.Store(dst + 10 * ldd, Avx512F.Shuffle4x128(t2, ta, 0xDD));
+        Avx512F.Store(dst + 11 * ldd, Avx512F.Shuffle4x128(t3, tb, 0xDD));
+        Avx512F.Store(dst + 12 * ldd, Avx512F.Shuffle4x128(t4, tc, 0xDD));
+        Avx512F.Store(dst + 13 * ldd, Avx512F.Shuffle4x128(t5, td, 0xDD));
+        Avx512F.Store(dst + 14 * ldd, Avx512F.Shuffle4x128(t6, te, 0xDD));
+        Avx512F.Store(dst + 15 * ldd, Avx512F.Shuffle4x128(t7, tf, 0xDD));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pairs(Vector512<float> a, Vector512<float> b, bool low) => low
+        ? Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle()
+        : Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
+
     /// <summary>dst (n, dp) = scale * src (n rows of stride ld, first d columns); columns d .. dp are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackRows(float* src, long ld, int n, int d, int dp, float scale, float* dst)
+    public static void PackRows<TOps, TV>(float* src, long ld, int n, int d, int dp, float scale, float* dst)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         for (int j = 0; j < n; j++)
         {
-            float* s = src + j * ld;
-            float* o = dst + (long)j * dp;
-            for (int c = 0; c < d; c++) o[c] = s[c] * scale;
-            for (int c = d; c < dp; c++) o[c] = 0f;
+            ScaleRow<TOps, TV>(src + j * ld, d, scale, dst + (long)j * dp);
+            for (int c = d; c < dp; c++) dst[(long)j * dp + c] = 0f;
         }
+    }
+
+    /// <summary>dst[0 .. n) = scale * src[0 .. n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleRow<TOps, TV>(float* src, int n, float scale, float* dst)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count, c = 0;
+        TV f = TOps.Splat(scale);
+        for (; c + w <= n; c += w) TOps.Store(dst + c, TOps.Mul(TOps.Load(src + c), f));
+        for (; c < n; c++) dst[c] = src[c] * scale;
+    }
+
+    /// <summary>dst[0 .. n) += scale * src[0 .. n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaledRow<TOps, TV>(float* src, int n, float scale, float* dst)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count, c = 0;
+        TV f = TOps.Splat(scale);
+        for (; c + w <= n; c += w) TOps.Store(dst + c, TOps.Fma(TOps.Load(src + c), f, TOps.Load(dst + c)));
+        for (; c < n; c++) dst[c] += src[c] * scale;
+    }
+
+    /// <summary>Dot product of two n-float rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot<TOps, TV>(float* a, float* b, int n)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        int w = TOps.Count, c = 0;
+        TV acc = TOps.Zero;
+        for (; c + w <= n; c += w) acc = TOps.Fma(TOps.Load(a + c), TOps.Load(b + c), acc);
+        float s = TOps.Sum(acc);
+        for (; c < n; c++) s += a[c] * b[c];
+        return s;
     }
 
     /// <summary>
@@ -101,11 +214,12 @@ internal static unsafe class CpuAttentionKernels
     }
 
     /// <summary>
-    /// o[r, :] = sum over j &lt; n of p[r, j] * m[j, :] for the 4 rows r of p (row stride ldp); m is (n, dp)
-    /// with dp a multiple of 16; o has row stride ldo. Used for P V (forward) and dS K (backward).
+    /// o[r, :] = sum over j &lt; n of p[r, j] * m[j, :] for the 4 rows r of p (row stride ldp); m has n rows
+    /// of stride ldm whose first dp columns are read (dp a multiple of 16); o has row stride ldo.
+    /// Used for P V (forward) and dS K (backward).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RowsTimesMatrix4<TOps, TV>(float* p, int ldp, float* m, int n, int dp, float* o, int ldo)
+    public static void RowsTimesMatrix4<TOps, TV>(float* p, int ldp, float* m, long ldm, int n, int dp, float* o, int ldo)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         int w = TOps.Count;
@@ -118,7 +232,7 @@ internal static unsafe class CpuAttentionKernels
             TV a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a23 = TOps.Zero;
             TV a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero;
             float* mp = m + c;
-            for (int j = 0; j < n; j++, mp += dp)
+            for (int j = 0; j < n; j++, mp += ldm)
             {
                 TV m0 = TOps.Load(mp), m1 = TOps.Load(mp + w), m2 = TOps.Load(mp + 2 * w), m3 = TOps.Load(mp + 3 * w);
                 TV x = TOps.Splat(p0[j]);
@@ -143,7 +257,7 @@ internal static unsafe class CpuAttentionKernels
         {
             TV a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
             float* mp = m + c;
-            for (int j = 0; j < n; j++, mp += dp)
+            for (int j = 0; j < n; j++, mp += ldm)
             {
                 TV m0 = TOps.Load(mp);
                 a0 = TOps.Fma(TOps.Splat(p0[j]), m0, a0);
@@ -232,18 +346,20 @@ internal static unsafe class CpuAttentionKernels
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         int w = TOps.Count;
-        for (int j = valid; j < width; j++) row[j] = float.NegativeInfinity;
+        int used = (valid + w - 1) / w * w;     // whole vectors holding valid columns
+        for (int j = valid; j < used; j++) row[j] = float.NegativeInfinity;
         TV mv = TOps.Splat(float.NegativeInfinity);
-        for (int j = 0; j < width; j += w) mv = TOps.Max(mv, TOps.Load(row + j));
+        for (int j = 0; j < used; j += w) mv = TOps.Max(mv, TOps.Load(row + j));
         float max = TOps.MaxAcross(mv);
         TV neg = TOps.Splat(-max);
         TV sum = TOps.Zero;
-        for (int j = 0; j < width; j += w)
+        for (int j = 0; j < used; j += w)
         {
             TV e = TOps.Exp(TOps.Add(TOps.Load(row + j), neg));
             TOps.Store(row + j, e);
             sum = TOps.Add(sum, e);
         }
+        for (int j = used; j < width; j++) row[j] = 0f;
         return (max, TOps.Sum(sum));
     }
 
@@ -256,13 +372,15 @@ internal static unsafe class CpuAttentionKernels
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         int w = TOps.Count;
-        for (int j = valid; j < width; j++) s[j] = float.NegativeInfinity;
+        int used = (valid + w - 1) / w * w;     // whole vectors holding valid columns
+        for (int j = valid; j < used; j++) s[j] = float.NegativeInfinity;
         TV negLse = TOps.Splat(-lse), negDelta = TOps.Splat(-delta);
-        for (int j = 0; j < width; j += w)
+        for (int j = 0; j < used; j += w)
         {
             TV p = TOps.Exp(TOps.Add(TOps.Load(s + j), negLse));
             TOps.Store(s + j, p);
             TOps.Store(dp + j, TOps.Mul(p, TOps.Add(TOps.Load(dp + j), negDelta)));
         }
+        for (int j = used; j < width; j++) s[j] = dp[j] = 0f;
     }
 }

@@ -87,15 +87,20 @@ public sealed unsafe partial class CpuBackend
         int tp = K.PadKeys(keys);
         long ldq = (long)hq * d, ldk = (long)dims.Hkv * d;
 
-        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + 8L * dp + 4L * tp);
+        // V rows are read in place when D is a whole number of vectors, else packed with zero padding.
+        bool packV = dp != d;
+        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (packV ? (long)keys * dp : 0) + 8L * dp + 4L * tp);
         float* kt = scratch;                     // (tp / 32, D, 32) packed K^T
-        float* vr = kt + (long)tp * d;           // (keys, Dp) packed V rows
-        float* qPanel = vr + (long)keys * dp;    // (4, D) scaled query rows
+        float* qPanel = kt + (long)tp * d;       // (4, D) scaled query rows
         float* oPanel = qPanel + 4L * dp;        // (4, Dp) unnormalised output rows
         float* sPanel = oPanel + 4L * dp;        // (4, tp) scores, then e^(s - max)
+        float* vr = sPanel + 4L * tp;            // (keys, Dp) packed V rows, or V itself with stride ldv
+        long ldv = dp;
 
         K.PackTransposedBlocks(k + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, kt);
-        K.PackRows(v + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, dp, 1f, vr);
+        float* vBase = v + (long)b * t * ldk + (long)hkv * d;
+        if (packV) K.PackRows<TOps, TV>(vBase, ldk, keys, d, dp, 1f, vr);
+        else { vr = vBase; ldv = ldk; }
 
         Span<float> inv = stackalloc float[4];
         for (int g = 0; g < dims.Group; g++)
@@ -108,7 +113,7 @@ public sealed unsafe partial class CpuBackend
             {
                 int rows = Math.Min(4, rowEnd - i0);
                 int kend = i0 + rows, width = K.PadKeys(kend);
-                K.PackRows(qHead + i0 * ldq, ldq, rows, d, d, scale, qPanel);
+                K.PackRows<TOps, TV>(qHead + i0 * ldq, ldq, rows, d, d, scale, qPanel);
                 if (rows < 4) new Span<float>(qPanel + (long)rows * d, (4 - rows) * d).Clear();
                 K.Scores4<TOps, TV>(qPanel, d, kt, d, width / K.KeyBlock, sPanel, tp);
                 for (int r = 0; r < 4; r++)
@@ -125,14 +130,9 @@ public sealed unsafe partial class CpuBackend
                         new Span<float>(row, kend).Clear();
                     }
                 }
-                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, kend, dp, oPanel, dp);
+                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, ldv, kend, dp, oPanel, dp);
                 for (int r = 0; r < rows; r++)
-                {
-                    float* src = oPanel + (long)r * dp;
-                    float* dst = oHead + (i0 + r) * ldq;
-                    float f = inv[r];
-                    for (int c = 0; c < d; c++) dst[c] = src[c] * f;
-                }
+                    K.ScaleRow<TOps, TV>(oPanel + (long)r * dp, d, inv[r], oHead + (i0 + r) * ldq);
             }
         }
     }
@@ -173,12 +173,13 @@ public sealed unsafe partial class CpuBackend
         int t4 = (t + 3) / 4 * 4;
         long ldq = (long)hq * d, ldk = (long)dims.Hkv * d;
 
-        long floats = 2L * tp * d + (long)t * dp + 2L * t4 * dp + 3L * rb * dp + 2L * rb * tp + rb;
+        // K rows are read in place when D is a whole number of vectors, else packed with zero padding.
+        bool packK = dp != d;
+        long floats = 2L * tp * d + (packK ? (long)t * dp : 0) + 2L * t4 * dp + 3L * rb * dp + 2L * rb * tp + rb;
         float* scratch = CpuAttentionScratch.Rent(floats);
         float* kt = scratch;                      // (tp / 32, D, 32) packed K^T
         float* vt = kt + (long)tp * d;            // (tp / 32, D, 32) packed V^T
-        float* kr = vt + (long)tp * d;            // (T, Dp) K rows
-        float* dkAcc = kr + (long)t * dp;         // (T4, Dp) dK of this kv head, summed over the group
+        float* dkAcc = vt + (long)tp * d;         // (T4, Dp) dK of this kv head, summed over the group
         float* dvAcc = dkAcc + (long)t4 * dp;     // (T4, Dp) dV likewise
         float* qPanel = dvAcc + (long)t4 * dp;    // (RB, Dp) scale * q rows
         float* doPanel = qPanel + (long)rb * dp;  // (RB, Dp) dO rows
@@ -186,12 +187,15 @@ public sealed unsafe partial class CpuBackend
         float* pPanel = dqPanel + (long)rb * dp;  // (RB, tp) scores, then probabilities P
         float* dsPanel = pPanel + (long)rb * tp;  // (RB, tp) dP, then dS
         float* delta = dsPanel + (long)rb * tp;   // (RB) rowsum(dO * O)
+        float* kr = delta + rb;                   // (T, Dp) packed K rows, or K itself with stride ldkr
+        long ldkr = dp;
 
         float* kBase = k + (long)b * t * ldk + (long)hkv * d;
         float* vBase = v + (long)b * t * ldk + (long)hkv * d;
         K.PackTransposedBlocks(kBase, ldk, t, d, kt);
         K.PackTransposedBlocks(vBase, ldk, t, d, vt);
-        K.PackRows(kBase, ldk, t, d, dp, 1f, kr);
+        if (packK) K.PackRows<TOps, TV>(kBase, ldk, t, d, dp, 1f, kr);
+        else { kr = kBase; ldkr = ldk; }
         new Span<float>(dkAcc, checked(2 * t4 * dp)).Clear();
 
         for (int g = 0; g < dims.Group; g++)
@@ -203,21 +207,15 @@ public sealed unsafe partial class CpuBackend
             {
                 int rows = Math.Min(rb, t - i0), rows4 = (rows + 3) / 4 * 4;
                 int kend = i0 + rows, width = K.PadKeys(kend), keys4 = (kend + 3) / 4 * 4;
-                K.PackRows(q + headOffset + i0 * ldq, ldq, rows, d, dp, scale, qPanel);
-                K.PackRows(dOutput + headOffset + i0 * ldq, ldq, rows, d, dp, 1f, doPanel);
+                K.PackRows<TOps, TV>(q + headOffset + i0 * ldq, ldq, rows, d, dp, scale, qPanel);
+                K.PackRows<TOps, TV>(dOutput + headOffset + i0 * ldq, ldq, rows, d, dp, 1f, doPanel);
                 if (rows < rows4)
                 {
                     new Span<float>(qPanel + (long)rows * dp, (rows4 - rows) * dp).Clear();
                     new Span<float>(doPanel + (long)rows * dp, (rows4 - rows) * dp).Clear();
                 }
                 for (int r = 0; r < rows; r++)
-                {
-                    float* o = output + headOffset + (i0 + r) * ldq;
-                    float* gr = doPanel + (long)r * dp;
-                    float s = 0;
-                    for (int c = 0; c < d; c++) s += gr[c] * o[c];
-                    delta[r] = s;
-                }
+                    delta[r] = K.Dot<TOps, TV>(doPanel + (long)r * dp, output + headOffset + (i0 + r) * ldq, d);
                 for (int r0 = 0; r0 < rows4; r0 += 4)
                 {
                     K.Scores4<TOps, TV>(qPanel + (long)r0 * dp, dp, kt, d, width / K.KeyBlock, pPanel + (long)r0 * tp, tp);
@@ -234,13 +232,9 @@ public sealed unsafe partial class CpuBackend
                 K.RankUpdate4<TOps, TV>(pPanel, tp, rows, doPanel, dp, dvAcc, keys4);     // dV += P^T dO
                 K.RankUpdate4<TOps, TV>(dsPanel, tp, rows, qPanel, dp, dkAcc, keys4);    // dK += dS^T (scale q)
                 for (int r0 = 0; r0 < rows4; r0 += 4)                                        // dQ += scale dS K
-                    K.RowsTimesMatrix4<TOps, TV>(dsPanel + (long)r0 * tp, tp, kr, kend, dp, dqPanel + (long)r0 * dp, dp);
+                    K.RowsTimesMatrix4<TOps, TV>(dsPanel + (long)r0 * tp, tp, kr, ldkr, kend, dp, dqPanel + (long)r0 * dp, dp);
                 for (int r = 0; r < rows; r++)
-                {
-                    float* src = dqPanel + (long)r * dp;
-                    float* dst = dq + headOffset + (i0 + r) * ldq;
-                    for (int c = 0; c < d; c++) dst[c] += scale * src[c];
-                }
+                    K.AddScaledRow<TOps, TV>(dqPanel + (long)r * dp, d, scale, dq + headOffset + (i0 + r) * ldq);
             }
         }
 
@@ -248,13 +242,8 @@ public sealed unsafe partial class CpuBackend
         float* dvBase = dv + (long)b * t * ldk + (long)hkv * d;
         for (int j = 0; j < t; j++)
         {
-            float* sk = dkAcc + (long)j * dp, sv = dvAcc + (long)j * dp;
-            float* gk = dkBase + j * ldk, gv = dvBase + j * ldk;
-            for (int c = 0; c < d; c++)
-            {
-                gk[c] += sk[c];
-                gv[c] += sv[c];
-            }
+            K.AddScaledRow<TOps, TV>(dkAcc + (long)j * dp, d, 1f, dkBase + j * ldk);
+            K.AddScaledRow<TOps, TV>(dvAcc + (long)j * dp, d, 1f, dvBase + j * ldk);
         }
     }
 }
