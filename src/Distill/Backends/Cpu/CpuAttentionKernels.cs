@@ -36,6 +36,7 @@ internal static unsafe class CpuAttentionKernels
             if (fast && count == KeyBlock)
             {
                 // 16 x 16 tiles through registers; the column tail (d % 16) goes scalar below.
+                if (blk + 1 < blocks) PrefetchRows(src + (j0 + KeyBlock) * ld, ld, Math.Min(KeyBlock, n - j0 - KeyBlock), d);
                 for (; c0 + 16 <= d; c0 += 16)
                 {
                     Transpose16(src + j0 * ld + c0, ld, db + c0 * KeyBlock, KeyBlock);
@@ -51,6 +52,18 @@ internal static unsafe class CpuAttentionKernels
                 for (int c = 0; c < d; c++)
                     new Span<float>(db + c * KeyBlock + count, KeyBlock - count).Clear();
         }
+    }
+
+    /// <summary>
+    /// Asks for rows [0, n) (first d floats of each, stride ld) to be pulled into cache ahead of use:
+    /// rows of one head are strided through a larger tensor, which the hardware prefetchers follow poorly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PrefetchRows(float* src, long ld, int n, int d)
+    {
+        if (!Sse.IsSupported) return;
+        for (int j = 0; j < n; j++)
+            for (int c = 0; c < d; c += 16) Sse.Prefetch0(src + j * ld + c);
     }
 
     /// <summary>dst[c][i] = src[i][c] for a 16 x 16 tile (row strides lds and ldd floats), in registers.</summary>
@@ -124,8 +137,11 @@ internal static unsafe class CpuAttentionKernels
     public static void PackRows<TOps, TV>(float* src, long ld, int n, int d, int dp, float scale, float* dst)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
+        const int ahead = 8;
+        PrefetchRows(src, ld, Math.Min(ahead, n), d);
         for (int j = 0; j < n; j++)
         {
+            if (j + ahead < n) PrefetchRows(src + (j + ahead) * ld, ld, 1, d);
             ScaleRow<TOps, TV>(src + j * ld, d, scale, dst + (long)j * dp);
             for (int c = d; c < dp; c++) dst[(long)j * dp + c] = 0f;
         }

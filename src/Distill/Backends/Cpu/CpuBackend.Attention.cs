@@ -87,34 +87,43 @@ public sealed unsafe partial class CpuBackend
         int tp = K.PadKeys(keys);
         long ldq = (long)hq * d, ldk = (long)dims.Hkv * d;
 
-        // V rows are read in place when D is a whole number of vectors, else packed with zero padding.
-        bool packV = dp != d;
-        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (packV ? (long)keys * dp : 0) + 8L * dp + 4L * tp);
-        float* kt = scratch;                     // (tp / 32, D, 32) packed K^T
-        float* qPanel = kt + (long)tp * d;       // (4, D) scaled query rows
-        float* oPanel = qPanel + 4L * dp;        // (4, Dp) unnormalised output rows
-        float* sPanel = oPanel + 4L * dp;        // (4, tp) scores, then e^(s - max)
-        float* vr = sPanel + 4L * tp;            // (keys, Dp) packed V rows, or V itself with stride ldv
-        long ldv = dp;
+        // Everything the item reads is packed up front in streaming passes (strided rows of one head
+        // are slow to fetch on demand): K^T blocks, V rows padded to Dp, and per head the scaled queries.
+        int rowCount = rowEnd - rowStart;
+        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + (long)rowCount * d + 4L * dp + 4L * tp);
+        float* kt = scratch;                           // (tp / 32, D, 32) packed K^T
+        float* vr = kt + (long)tp * d;                 // (keys, Dp) V rows
+        float* qRows = vr + (long)keys * dp;           // (rowCount, D) scale * q rows of one head
+        float* oPanel = qRows + (long)rowCount * d;    // (4, Dp) unnormalised output rows
+        float* sPanel = oPanel + 4L * dp;              // (4, tp) scores, then e^(s - max)
 
         K.PackTransposedBlocks(k + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, kt);
-        float* vBase = v + (long)b * t * ldk + (long)hkv * d;
-        if (packV) K.PackRows<TOps, TV>(vBase, ldk, keys, d, dp, 1f, vr);
-        else { vr = vBase; ldv = ldk; }
+        K.PackRows<TOps, TV>(v + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, dp, 1f, vr);
 
         Span<float> inv = stackalloc float[4];
+        Span<float> zeros = stackalloc float[4 * d];
+        zeros.Clear();
         for (int g = 0; g < dims.Group; g++)
         {
             int h = hkv * dims.Group + g;
-            float* qHead = q + (long)b * t * ldq + (long)h * d;
             float* oHead = output + (long)b * t * ldq + (long)h * d;
             float* lseRow = lse + ((long)b * hq + h) * t;
+            K.PackRows<TOps, TV>(q + (long)b * t * ldq + (long)h * d + rowStart * ldq, ldq, rowCount, d, d, scale, qRows);
             for (int i0 = rowStart; i0 < rowEnd; i0 += 4)
             {
                 int rows = Math.Min(4, rowEnd - i0);
                 int kend = i0 + rows, width = K.PadKeys(kend);
-                K.PackRows<TOps, TV>(qHead + i0 * ldq, ldq, rows, d, d, scale, qPanel);
-                if (rows < 4) new Span<float>(qPanel + (long)rows * d, (4 - rows) * d).Clear();
+                K.PrefetchRows(oHead + kend * ldq, ldq, Math.Min(4, rowEnd - kend), d);   // next panel's output lines
+                float* qPanel = qRows + (long)(i0 - rowStart) * d;
+                if (rows < 4)
+                {
+                    // The last panel is short: score zero rows in place of the missing queries.
+                    fixed (float* z = zeros)
+                    {
+                        Buffer.MemoryCopy(qPanel, z, 4L * d * sizeof(float), (long)rows * d * sizeof(float));
+                        qPanel = z;
+                    }
+                }
                 K.Scores4<TOps, TV>(qPanel, d, kt, d, width / K.KeyBlock, sPanel, tp);
                 for (int r = 0; r < 4; r++)
                 {
@@ -130,7 +139,7 @@ public sealed unsafe partial class CpuBackend
                         new Span<float>(row, kend).Clear();
                     }
                 }
-                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, ldv, kend, dp, oPanel, dp);
+                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, dp, kend, dp, oPanel, dp);
                 for (int r = 0; r < rows; r++)
                     K.ScaleRow<TOps, TV>(oPanel + (long)r * dp, d, inv[r], oHead + (i0 + r) * ldq);
             }
