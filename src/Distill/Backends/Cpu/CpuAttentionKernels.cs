@@ -182,50 +182,73 @@ internal static unsafe class CpuAttentionKernels
         return s;
     }
 
+    /// <summary>Score columns are computed in multiples of this many (one zmm).</summary>
+    public const int ColumnStep = 16;
+
+    public static int PadColumns(int n) => (n + ColumnStep - 1) / ColumnStep * ColumnStep;
+
     /// <summary>
-    /// s[r, 0 .. 32 * blocks) = sum over c &lt; d of a[r, c] * bt[.., c, ..] for the 4 rows r of a (row stride
-    /// lda) against packed K^T blocks (see <see cref="PackTransposedBlocks"/>); s has row stride lds.
+    /// s[r, 0 .. cols) = sum over c &lt; d of a[r, c] * bt[.., c, ..] for the 4 rows r of a (row stride lda)
+    /// against packed K^T blocks (see <see cref="PackTransposedBlocks"/>); cols is a multiple of 16 within
+    /// the packed keys; s has row stride lds. Passes of 4 vectors (16 accumulators), then 2, then 1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scores4<TOps, TV>(float* a, int lda, float* bt, int d, int blocks, float* s, int lds)
+    public static void Scores4<TOps, TV>(float* a, int lda, float* bt, int d, int cols, float* s, int lds)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         int w = TOps.Count;
+        long blockFloats = (long)d * KeyBlock;
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        for (int blk = 0; blk < blocks; blk++)
+        int col = 0;
+        for (; col + 4 * w <= cols; col += 4 * w)
         {
-            float* block = bt + (long)blk * d * KeyBlock;
-            for (int off = 0; off < KeyBlock; off += 2 * w)
+            // Column col + x w lives in block (col + x w) / 32 at offset (col + x w) % 32.
+            float* p0 = bt + (col / KeyBlock) * blockFloats + col % KeyBlock;
+            float* p1 = bt + ((col + w) / KeyBlock) * blockFloats + (col + w) % KeyBlock;
+            float* p2 = bt + ((col + 2 * w) / KeyBlock) * blockFloats + (col + 2 * w) % KeyBlock;
+            float* p3 = bt + ((col + 3 * w) / KeyBlock) * blockFloats + (col + 3 * w) % KeyBlock;
+            TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+            TV c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+            TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+            TV c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+            for (int c = 0; c < d; c++)
             {
-                TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
-                TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
-                float* bp = block + off;
-                for (int c = 0; c < d; c++, bp += KeyBlock)
-                {
-                    TV b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
-                    TV x = TOps.Splat(a0[c]);
-                    c00 = TOps.Fma(x, b0, c00);
-                    c01 = TOps.Fma(x, b1, c01);
-                    x = TOps.Splat(a1[c]);
-                    c10 = TOps.Fma(x, b0, c10);
-                    c11 = TOps.Fma(x, b1, c11);
-                    x = TOps.Splat(a2[c]);
-                    c20 = TOps.Fma(x, b0, c20);
-                    c21 = TOps.Fma(x, b1, c21);
-                    x = TOps.Splat(a3[c]);
-                    c30 = TOps.Fma(x, b0, c30);
-                    c31 = TOps.Fma(x, b1, c31);
-                }
-                float* o = s + blk * KeyBlock + off;
-                TOps.Store(o, c00);
-                TOps.Store(o + w, c01);
-                TOps.Store(o + lds, c10);
-                TOps.Store(o + lds + w, c11);
-                TOps.Store(o + 2 * lds, c20);
-                TOps.Store(o + 2 * lds + w, c21);
-                TOps.Store(o + 3 * lds, c30);
-                TOps.Store(o + 3 * lds + w, c31);
+                int o = c * KeyBlock;
+                TV b0 = TOps.Load(p0 + o), b1 = TOps.Load(p1 + o), b2 = TOps.Load(p2 + o), b3 = TOps.Load(p3 + o);
+                TV x = TOps.Splat(a0[c]);
+                c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01); c02 = TOps.Fma(x, b2, c02); c03 = TOps.Fma(x, b3, c03);
+                x = TOps.Splat(a1[c]);
+                c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11); c12 = TOps.Fma(x, b2, c12); c13 = TOps.Fma(x, b3, c13);
+                x = TOps.Splat(a2[c]);
+                c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21); c22 = TOps.Fma(x, b2, c22); c23 = TOps.Fma(x, b3, c23);
+                x = TOps.Splat(a3[c]);
+                c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31); c32 = TOps.Fma(x, b2, c32); c33 = TOps.Fma(x, b3, c33);
             }
+            float* so = s + col;
+            TOps.Store(so, c00); TOps.Store(so + w, c01); TOps.Store(so + 2 * w, c02); TOps.Store(so + 3 * w, c03);
+            so += lds;
+            TOps.Store(so, c10); TOps.Store(so + w, c11); TOps.Store(so + 2 * w, c12); TOps.Store(so + 3 * w, c13);
+            so += lds;
+            TOps.Store(so, c20); TOps.Store(so + w, c21); TOps.Store(so + 2 * w, c22); TOps.Store(so + 3 * w, c23);
+            so += lds;
+            TOps.Store(so, c30); TOps.Store(so + w, c31); TOps.Store(so + 2 * w, c32); TOps.Store(so + 3 * w, c33);
+        }
+        for (; col < cols; col += w)
+        {
+            float* p0 = bt + (col / KeyBlock) * blockFloats + col % KeyBlock;
+            TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+            for (int c = 0; c < d; c++)
+            {
+                TV b0 = TOps.Load(p0 + c * KeyBlock);
+                c0 = TOps.Fma(TOps.Splat(a0[c]), b0, c0);
+                c1 = TOps.Fma(TOps.Splat(a1[c]), b0, c1);
+                c2 = TOps.Fma(TOps.Splat(a2[c]), b0, c2);
+                c3 = TOps.Fma(TOps.Splat(a3[c]), b0, c3);
+            }
+            TOps.Store(s + col, c0);
+            TOps.Store(s + lds + col, c1);
+            TOps.Store(s + 2 * lds + col, c2);
+            TOps.Store(s + 3 * lds + col, c3);
         }
     }
 
@@ -291,10 +314,11 @@ internal static unsafe class CpuAttentionKernels
     /// <summary>
     /// dst[j, :] += sum over r &lt; rows of a[r, j] * x[r, :] for keys j &lt; keys (a multiple of 4); a has row
     /// stride lda, x is (rows, dp) and dst (keys, dp) with dp a multiple of 16. Used for dV += P^T dO
-    /// and dK += dS^T (scale q).
+    /// and dK += dS^T (scale q). Causal: row r sees keys up to firstRowKey + r (a multiple of 4), so key
+    /// tiles past firstRowKey start at the first 4-row tile that can see them (a is zero before that).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RankUpdate4<TOps, TV>(float* a, int lda, int rows, float* x, int dp, float* dst, int keys)
+    public static void RankUpdate4<TOps, TV>(float* a, int lda, int rows, float* x, int dp, float* dst, int keys, int firstRowKey)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
         int w = TOps.Count;
@@ -309,9 +333,10 @@ internal static unsafe class CpuAttentionKernels
                 TV a10 = TOps.Load(d1), a11 = TOps.Load(d1 + w), a12 = TOps.Load(d1 + 2 * w), a13 = TOps.Load(d1 + 3 * w);
                 TV a20 = TOps.Load(d2), a21 = TOps.Load(d2 + w), a22 = TOps.Load(d2 + 2 * w), a23 = TOps.Load(d2 + 3 * w);
                 TV a30 = TOps.Load(d3), a31 = TOps.Load(d3 + w), a32 = TOps.Load(d3 + 2 * w), a33 = TOps.Load(d3 + 3 * w);
-                float* ar = a + j;
-                float* xr = x + c;
-                for (int r = 0; r < rows; r++, ar += lda, xr += dp)
+                int r = j > firstRowKey ? (j - firstRowKey) & ~3 : 0;
+                float* ar = a + (long)r * lda + j;
+                float* xr = x + (long)r * dp + c;
+                for (; r < rows; r++, ar += lda, xr += dp)
                 {
                     TV x0 = TOps.Load(xr), x1 = TOps.Load(xr + w), x2 = TOps.Load(xr + 2 * w), x3 = TOps.Load(xr + 3 * w);
                     TV s = TOps.Splat(ar[0]);
@@ -335,9 +360,10 @@ internal static unsafe class CpuAttentionKernels
             {
                 float* d0 = dst + (long)j * dp + c;
                 TV a0 = TOps.Load(d0), a1 = TOps.Load(d0 + dp), a2 = TOps.Load(d0 + 2 * dp), a3 = TOps.Load(d0 + 3 * dp);
-                float* ar = a + j;
-                float* xr = x + c;
-                for (int r = 0; r < rows; r++, ar += lda, xr += dp)
+                int r = j > firstRowKey ? (j - firstRowKey) & ~3 : 0;
+                float* ar = a + (long)r * lda + j;
+                float* xr = x + (long)r * dp + c;
+                for (; r < rows; r++, ar += lda, xr += dp)
                 {
                     TV x0 = TOps.Load(xr);
                     a0 = TOps.Fma(TOps.Splat(ar[0]), x0, a0);

@@ -112,7 +112,7 @@ public sealed unsafe partial class CpuBackend
             for (int i0 = rowStart; i0 < rowEnd; i0 += 4)
             {
                 int rows = Math.Min(4, rowEnd - i0);
-                int kend = i0 + rows, width = K.PadKeys(kend);
+                int kend = i0 + rows, width = K.PadColumns(kend);
                 K.PrefetchRows(oHead + kend * ldq, ldq, Math.Min(4, rowEnd - kend), d);   // next panel's output lines
                 float* qPanel = qRows + (long)(i0 - rowStart) * d;
                 if (rows < 4)
@@ -124,7 +124,7 @@ public sealed unsafe partial class CpuBackend
                         qPanel = z;
                     }
                 }
-                K.Scores4<TOps, TV>(qPanel, d, kt, d, width / K.KeyBlock, sPanel, tp);
+                K.Scores4<TOps, TV>(qPanel, d, kt, d, width, sPanel, tp);
                 for (int r = 0; r < 4; r++)
                 {
                     float* row = sPanel + (long)r * tp;
@@ -215,7 +215,10 @@ public sealed unsafe partial class CpuBackend
             for (int i0 = 0; i0 < t; i0 += rb)
             {
                 int rows = Math.Min(rb, t - i0), rows4 = (rows + 3) / 4 * 4;
-                int kend = i0 + rows, width = K.PadKeys(kend), keys4 = (kend + 3) / 4 * 4;
+                int kend = i0 + rows, keys4 = (kend + 3) / 4 * 4;
+                int next = Math.Min(rb, t - kend);                 // rows of the next panel, fetched ahead
+                K.PrefetchRows(output + headOffset + kend * ldq, ldq, next, d);
+                K.PrefetchRows(dq + headOffset + kend * ldq, ldq, next, d);
                 K.PackRows<TOps, TV>(q + headOffset + i0 * ldq, ldq, rows, d, dp, scale, qPanel);
                 K.PackRows<TOps, TV>(dOutput + headOffset + i0 * ldq, ldq, rows, d, dp, 1f, doPanel);
                 if (rows < rows4)
@@ -225,25 +228,33 @@ public sealed unsafe partial class CpuBackend
                 }
                 for (int r = 0; r < rows; r++)
                     delta[r] = K.Dot<TOps, TV>(doPanel + (long)r * dp, output + headOffset + (i0 + r) * ldq, d);
+
+                // Per 4-row tile, only the keys its last row can see: scores, P and dS, then dQ += scale dS K.
                 for (int r0 = 0; r0 < rows4; r0 += 4)
                 {
-                    K.Scores4<TOps, TV>(qPanel + (long)r0 * dp, dp, kt, d, width / K.KeyBlock, pPanel + (long)r0 * tp, tp);
-                    K.Scores4<TOps, TV>(doPanel + (long)r0 * dp, dp, vt, d, width / K.KeyBlock, dsPanel + (long)r0 * tp, tp);
+                    int tileKeys = Math.Min(kend, i0 + r0 + 4), width = K.PadColumns(tileKeys);
+                    float* pTile = pPanel + (long)r0 * tp, dsTile = dsPanel + (long)r0 * tp;
+                    K.Scores4<TOps, TV>(qPanel + (long)r0 * dp, dp, kt, d, width, pTile, tp);
+                    K.Scores4<TOps, TV>(doPanel + (long)r0 * dp, dp, vt, d, width, dsTile, tp);
+                    for (int r = r0; r < r0 + 4; r++)
+                    {
+                        if (r < rows)
+                        {
+                            K.ProbsAndScoreGrads<TOps, TV>(pPanel + (long)r * tp, dsPanel + (long)r * tp, i0 + r + 1, width, lseRow[i0 + r], delta[r]);
+                        }
+                        else
+                        {
+                            new Span<float>(pPanel + (long)r * tp, width).Clear();
+                            new Span<float>(dsPanel + (long)r * tp, width).Clear();
+                        }
+                    }
+                    K.RowsTimesMatrix4<TOps, TV>(dsTile, tp, kr, ldkr, tileKeys, dp, dqPanel + (long)r0 * dp, dp);
                 }
-                for (int r = 0; r < rows; r++)
-                    K.ProbsAndScoreGrads<TOps, TV>(pPanel + (long)r * tp, dsPanel + (long)r * tp, i0 + r + 1, width, lseRow[i0 + r], delta[r]);
-                for (int r = rows; r < rows4; r++)
-                {
-                    new Span<float>(pPanel + (long)r * tp, width).Clear();
-                    new Span<float>(dsPanel + (long)r * tp, width).Clear();
-                }
-
-                K.RankUpdate4<TOps, TV>(pPanel, tp, rows, doPanel, dp, dvAcc, keys4);     // dV += P^T dO
-                K.RankUpdate4<TOps, TV>(dsPanel, tp, rows, qPanel, dp, dkAcc, keys4);    // dK += dS^T (scale q)
-                for (int r0 = 0; r0 < rows4; r0 += 4)                                        // dQ += scale dS K
-                    K.RowsTimesMatrix4<TOps, TV>(dsPanel + (long)r0 * tp, tp, kr, ldkr, kend, dp, dqPanel + (long)r0 * dp, dp);
                 for (int r = 0; r < rows; r++)
                     K.AddScaledRow<TOps, TV>(dqPanel + (long)r * dp, d, scale, dq + headOffset + (i0 + r) * ldq);
+
+                K.RankUpdate4<TOps, TV>(pPanel, tp, rows, doPanel, dp, dvAcc, keys4, i0);     // dV += P^T dO
+                K.RankUpdate4<TOps, TV>(dsPanel, tp, rows, qPanel, dp, dkAcc, keys4, i0);    // dK += dS^T (scale q)
             }
         }
 
