@@ -137,7 +137,7 @@ internal static unsafe class CpuAttentionKernels
     public static void PackRows<TOps, TV>(float* src, long ld, int n, int d, int dp, float scale, float* dst)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {
-        const int ahead = 8;
+        const int ahead = 16;
         PrefetchRows(src, ld, Math.Min(ahead, n), d);
         for (int j = 0; j < n; j++)
         {
