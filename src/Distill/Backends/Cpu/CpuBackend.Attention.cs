@@ -89,20 +89,19 @@ public sealed unsafe partial class CpuBackend
 
         // Everything the item reads is packed up front in streaming passes (strided rows of one head
         // are slow to fetch on demand): K^T blocks, V rows padded to Dp, and per head the scaled queries.
-        int rowCount = rowEnd - rowStart;
-        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + (long)rowCount * d + 4L * dp + 4L * tp);
+        int rowCount = rowEnd - rowStart, rowCount4 = (rowCount + 3) / 4 * 4;
+        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + (long)rowCount4 * d + 4L * dp + 4L * tp);
         float* kt = scratch;                           // (tp / 32, D, 32) packed K^T
         float* vr = kt + (long)tp * d;                 // (keys, Dp) V rows
-        float* qRows = vr + (long)keys * dp;           // (rowCount, D) scale * q rows of one head
-        float* oPanel = qRows + (long)rowCount * d;    // (4, Dp) unnormalised output rows
+        float* qRows = vr + (long)keys * dp;           // (rowCount4, D) scale * q rows of one head; pad rows zero
+        float* oPanel = qRows + (long)rowCount4 * d;   // (4, Dp) unnormalised output rows
         float* sPanel = oPanel + 4L * dp;              // (4, tp) scores, then e^(s - max)
 
         K.PackTransposedBlocks(k + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, kt);
         K.PackRows<TOps, TV>(v + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, dp, 1f, vr);
 
         Span<float> inv = stackalloc float[4];
-        Span<float> zeros = stackalloc float[4 * d];
-        zeros.Clear();
+        new Span<float>(qRows + (long)rowCount * d, (rowCount4 - rowCount) * d).Clear();
         for (int g = 0; g < dims.Group; g++)
         {
             int h = hkv * dims.Group + g;
@@ -114,17 +113,7 @@ public sealed unsafe partial class CpuBackend
                 int rows = Math.Min(4, rowEnd - i0);
                 int kend = i0 + rows, width = K.PadColumns(kend);
                 K.PrefetchRows(oHead + kend * ldq, ldq, Math.Min(4, rowEnd - kend), d);   // next panel's output lines
-                float* qPanel = qRows + (long)(i0 - rowStart) * d;
-                if (rows < 4)
-                {
-                    // The last panel is short: score zero rows in place of the missing queries.
-                    fixed (float* z = zeros)
-                    {
-                        Buffer.MemoryCopy(qPanel, z, 4L * d * sizeof(float), (long)rows * d * sizeof(float));
-                        qPanel = z;
-                    }
-                }
-                K.Scores4<TOps, TV>(qPanel, d, kt, d, width, sPanel, tp);
+                K.Scores4<TOps, TV>(qRows + (long)(i0 - rowStart) * d, d, kt, d, width, sPanel, tp);
                 for (int r = 0; r < 4; r++)
                 {
                     float* row = sPanel + (long)r * tp;
