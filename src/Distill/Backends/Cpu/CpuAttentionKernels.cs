@@ -147,6 +147,20 @@ internal static unsafe class CpuAttentionKernels
         }
     }
 
+    /// <summary>dst rows (n rows of stride ld, first d columns) += src (n, dp); streams dst with prefetch ahead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateRows<TOps, TV>(float* src, int dp, float* dst, long ld, int n, int d)
+        where TOps : struct, IAttentionVec<TV> where TV : struct
+    {
+        const int ahead = 16;
+        PrefetchRows(dst, ld, Math.Min(ahead, n), d);
+        for (int j = 0; j < n; j++)
+        {
+            if (j + ahead < n) PrefetchRows(dst + (j + ahead) * ld, ld, 1, d);
+            AddScaledRow<TOps, TV>(src + (long)j * dp, d, 1f, dst + j * ld);
+        }
+    }
+
     /// <summary>dst[0 .. n) = scale * src[0 .. n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ScaleRow<TOps, TV>(float* src, int n, float scale, float* dst)

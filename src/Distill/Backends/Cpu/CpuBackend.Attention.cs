@@ -247,12 +247,7 @@ public sealed unsafe partial class CpuBackend
             }
         }
 
-        float* dkBase = dk + (long)b * t * ldk + (long)hkv * d;
-        float* dvBase = dv + (long)b * t * ldk + (long)hkv * d;
-        for (int j = 0; j < t; j++)
-        {
-            K.AddScaledRow<TOps, TV>(dkAcc + (long)j * dp, d, 1f, dkBase + j * ldk);
-            K.AddScaledRow<TOps, TV>(dvAcc + (long)j * dp, d, 1f, dvBase + j * ldk);
-        }
+        K.AccumulateRows<TOps, TV>(dkAcc, dp, dk + (long)b * t * ldk + (long)hkv * d, ldk, t, d);
+        K.AccumulateRows<TOps, TV>(dvAcc, dp, dv + (long)b * t * ldk + (long)hkv * d, ldk, t, d);
     }
 }
