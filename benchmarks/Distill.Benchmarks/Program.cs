@@ -4,6 +4,6 @@ using BenchmarkDotNet.Running;
 using Distill.Benchmarks;
 
 var config = DefaultConfig.Instance
-    .AddColumn(ThroughputColumn.Gflops, ThroughputColumn.GBps)
+    .AddColumn(ThroughputColumn.Gflops, ThroughputColumn.GBps, ThroughputColumn.TokensPerSecond)
     .WithOptions(ConfigOptions.JoinSummary);
 BenchmarkSwitcher.FromAssembly(typeof(ThroughputColumn).Assembly).Run(args, config);

@@ -70,14 +70,22 @@ public static partial class Ops
     /// <summary>
     /// y (..., Out) = x (..., In) @ weight^T + bias, weight (Out, In) as in torch.nn.Linear; bias (Out) or null.
     /// </summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => Affine("Linear", x, weight, bias, weightInOut: false);
+
+    /// <summary>
+    /// GPT-2's Conv1D: y (..., Out) = x (..., In) @ weight + bias with weight stored (In, Out), so
+    /// Hugging Face GPT-2 weights are used as stored, with no transposed copy.
+    /// </summary>
+    public static Tensor Conv1D(Tensor x, Tensor weight, Tensor? bias) => Affine("Conv1D", x, weight, bias, weightInOut: true);
+
+    /// <summary>x @ W^T + b (W (Out, In)) or x @ W + b (W (In, Out)): one matmul, the bias added in place.</summary>
+    private static Tensor Affine(string op, Tensor x, Tensor weight, Tensor? bias, bool weightInOut)
     {
-        const string op = "Linear";
         RequireF32(op, x, "input");
         RequireF32(op, weight, "weight");
-        RequireRank(op, weight, "weight", 2);
+        RequireRank(op, weight, weightInOut ? "weight (In, Out)" : "weight (Out, In)", 2);
         RequireSameDevice(op, x, weight, bias);
-        int outF = weight.Shape[0], inF = weight.Shape[1];
+        int outF = weight.Shape[weightInOut ? 1 : 0], inF = weight.Shape[weightInOut ? 0 : 1];
         if (x.Shape.Rank < 1 || x.Shape[-1] != inF)
             throw new ArgumentException($"{op}: input {x.Shape} does not end in {inF} (weight {weight.Shape})");
         if (bias is not null)
@@ -86,7 +94,7 @@ public static partial class Ops
             if (bias.Shape.Rank != 1 || bias.Shape[0] != outF)
                 throw new ArgumentException($"{op}: bias {bias.Shape} must be ({outF},) for weight {weight.Shape}");
         }
-        int rows = checked((int)(x.Numel / inF));
+        int rows = checked((int)(x.Numel / Math.Max(1, inF)));
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
         var y = NewTensor(new Shape(dims), DType.F32, x.Device);
@@ -94,7 +102,7 @@ public static partial class Ops
         using (var x2 = x.ViewUnrecorded(new Shape(rows, inF)))
         using (var y2 = y.ViewUnrecorded(new Shape(rows, outF)))
         {
-            be.MatMul(x2, weight, y2, false, true);
+            be.MatMul(x2, weight, y2, false, !weightInOut);
             if (bias is not null) be.AddBias(y2, bias, y2);
         }
         if (Recording(y, x, weight, bias) is { } tape)
@@ -106,9 +114,13 @@ public static partial class Ops
                 if (x.RequiresGrad)
                 {
                     using var dx = GradOf(x).ViewUnrecorded(new Shape(rows, inF));
-                    be.MatMul(dy, weight, dx, false, false, 1f, 1f);    // dx (rows, In) += dy (rows, Out) W (Out, In)
+                    be.MatMul(dy, weight, dx, false, weightInOut, 1f, 1f);     // dx (rows, In) += dy (rows, Out) op(W)^T
                 }
-                if (weight.RequiresGrad) be.MatMul(dy, x2, GradOf(weight), true, false, 1f, 1f); // dW (Out, In) += dy^T x
+                if (weight.RequiresGrad)
+                {
+                    if (weightInOut) be.MatMul(x2, dy, GradOf(weight), true, false, 1f, 1f);   // dW (In, Out) += x^T dy
+                    else be.MatMul(dy, x2, GradOf(weight), true, false, 1f, 1f);              // dW (Out, In) += dy^T x
+                }
                 if (bias is not null && bias.RequiresGrad) be.AddBiasBackward(dy, GradOf(bias));
             });
         }

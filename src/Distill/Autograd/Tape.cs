@@ -59,6 +59,14 @@ public sealed class Tape : IDisposable
         _owned.Add(t);
     }
 
+    /// <summary>Gives tensors made under this tape to the caller: the tape will not dispose them.</summary>
+    internal void Disown(Tensor t)
+    {
+        if (t.OwnerTape != this) return;
+        t.OwnerTape = null;
+        _owned.Remove(t);
+    }
+
     /// <summary>Backpropagates from a scalar: seeds d(loss) = 1 and runs every rule in reverse.</summary>
     public void Backward(Tensor loss)
     {

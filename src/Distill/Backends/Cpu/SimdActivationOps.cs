@@ -1,0 +1,138 @@
+// Activation op structs for SimdMap: GELU (GPT-2 tanh form), SiLU and SwiGLU, forward and backward.
+// GELU uses 0.5 (1 + tanh(u)) = sigmoid(2u), which has no cancellation for negative x; backward
+// ops take the gradient they accumulate into as their last input (dx + dy * f'(x)).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Distill.Backends.Cpu;
+
+/// <summary>gelu(x) = x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3).</summary>
+internal readonly struct GeluOp : IUnaryOp
+{
+    internal const float K = 0.7978845608028654f;      // sqrt(2/pi)
+    internal const float C = 0.044715f;
+    internal const float TwoK = 2 * K, TwoKC = 2 * K * C;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x)
+    {
+        var twoU = x * Vector512.FusedMultiplyAdd(x * x, Vector512.Create(TwoKC), Vector512.Create(TwoK));
+        return x / (Vector512<float>.One + SimdMath.Exp(-twoU));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x)
+    {
+        var twoU = x * Vector256.FusedMultiplyAdd(x * x, Vector256.Create(TwoKC), Vector256.Create(TwoK));
+        return x / (Vector256<float>.One + SimdMath.Exp(-twoU));
+    }
+
+    public float Invoke(float x) => x / (1f + MathF.Exp(-x * (TwoK + TwoKC * x * x)));
+}
+
+/// <summary>
+/// dx + dy * gelu'(x), gelu'(x) = s + 2 x s (1 - s) du/dx with s = sigmoid(2u), du/dx = K (1 + 3 C x^2)
+/// (from 1 - tanh^2(u) = 4 s (1 - s)). Inputs (x, dy, dx).
+/// </summary>
+internal readonly struct GeluBackwardOp : ITernaryOp
+{
+    private const float TwoK = GeluOp.TwoK, TwoKC = GeluOp.TwoKC, ThreeC = 3 * GeluOp.C;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dx)
+    {
+        var x2 = x * x;
+        var s = SimdMath.Sigmoid(x * Vector512.FusedMultiplyAdd(x2, Vector512.Create(TwoKC), Vector512.Create(TwoK)));
+        var twoDu = Vector512.FusedMultiplyAdd(x2, Vector512.Create(TwoK * ThreeC), Vector512.Create(TwoK));  // 2 du/dx
+        var g = Vector512.FusedMultiplyAdd(x * (s - s * s), twoDu, s);
+        return Vector512.FusedMultiplyAdd(dy, g, dx);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dx)
+    {
+        var x2 = x * x;
+        var s = SimdMath.Sigmoid(x * Vector256.FusedMultiplyAdd(x2, Vector256.Create(TwoKC), Vector256.Create(TwoK)));
+        var twoDu = Vector256.FusedMultiplyAdd(x2, Vector256.Create(TwoK * ThreeC), Vector256.Create(TwoK));
+        var g = Vector256.FusedMultiplyAdd(x * (s - s * s), twoDu, s);
+        return Vector256.FusedMultiplyAdd(dy, g, dx);
+    }
+
+    public float Invoke(float x, float dy, float dx)
+    {
+        float x2 = x * x;
+        float s = SimdMath.Sigmoid(x * (TwoK + TwoKC * x2));
+        float g = s + x * (s - s * s) * (TwoK + TwoK * ThreeC * x2);
+        return MathF.FusedMultiplyAdd(dy, g, dx);
+    }
+}
+
+/// <summary>silu(x) = x * sigmoid(x) = x / (1 + exp(-x)).</summary>
+internal readonly struct SiluOp : IUnaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + SimdMath.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + SimdMath.Exp(-x));
+    public float Invoke(float x) => x / (1f + MathF.Exp(-x));
+}
+
+/// <summary>dx + dy * silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). Inputs (x, dy, dx).</summary>
+internal readonly struct SiluBackwardOp : ITernaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dx)
+    {
+        var s = SimdMath.Sigmoid(x);
+        var g = s * Vector512.FusedMultiplyAdd(x, Vector512<float>.One - s, Vector512<float>.One);
+        return Vector512.FusedMultiplyAdd(dy, g, dx);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dx)
+    {
+        var s = SimdMath.Sigmoid(x);
+        var g = s * Vector256.FusedMultiplyAdd(x, Vector256<float>.One - s, Vector256<float>.One);
+        return Vector256.FusedMultiplyAdd(dy, g, dx);
+    }
+
+    public float Invoke(float x, float dy, float dx)
+    {
+        float s = SimdMath.Sigmoid(x);
+        return MathF.FusedMultiplyAdd(dy, s * (1f + x * (1f - s)), dx);
+    }
+}
+
+/// <summary>silu(gate) * up. Inputs (gate, up).</summary>
+internal readonly struct SwiGluOp : IBinaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> gate, Vector512<float> up) => default(SiluOp).Invoke(gate) * up;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> gate, Vector256<float> up) => default(SiluOp).Invoke(gate) * up;
+    public float Invoke(float gate, float up) => default(SiluOp).Invoke(gate) * up;
+}
+
+/// <summary>dgate + dy * up * silu'(gate). Inputs (gate, up, dy, dgate).</summary>
+internal readonly struct SwiGluGateBackwardOp : IQuaternaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> gate, Vector512<float> up, Vector512<float> dy, Vector512<float> dgate)
+        => default(SiluBackwardOp).Invoke(gate, dy * up, dgate);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> gate, Vector256<float> up, Vector256<float> dy, Vector256<float> dgate)
+        => default(SiluBackwardOp).Invoke(gate, dy * up, dgate);
+    public float Invoke(float gate, float up, float dy, float dgate) => default(SiluBackwardOp).Invoke(gate, dy * up, dgate);
+}
+
+/// <summary>dup + dy * silu(gate). Inputs (gate, dy, dup).</summary>
+internal readonly struct SwiGluUpBackwardOp : ITernaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> gate, Vector512<float> dy, Vector512<float> dup)
+        => Vector512.FusedMultiplyAdd(dy, default(SiluOp).Invoke(gate), dup);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> gate, Vector256<float> dy, Vector256<float> dup)
+        => Vector256.FusedMultiplyAdd(dy, default(SiluOp).Invoke(gate), dup);
+    public float Invoke(float gate, float dy, float dup) => MathF.FusedMultiplyAdd(dy, default(SiluOp).Invoke(gate), dup);
+}
