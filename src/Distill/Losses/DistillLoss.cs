@@ -133,7 +133,7 @@ public static class DistillLoss
     {
         if (t.IsDisposed) throw new ObjectDisposedException($"{op}: {role} {t.Describe()} was disposed");
         if (t.DType != DType.F32) throw new ArgumentException($"{op}: {role} {t.Describe()} must be F32, is {t.DType}");
-        if (t.Shape.Rank < 1) throw new ArgumentException($"{op}: {role} {t.Describe()} must be (..., V)");
+        if (t.Shape.Rank < 1 || t.Shape[-1] < 1) throw new ArgumentException($"{op}: {role} {t.Describe()} must be (..., V) with V >= 1");
     }
 
     private static void RequireSameDevice(string op, params Tensor?[] ts)

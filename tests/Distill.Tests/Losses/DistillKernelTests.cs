@@ -94,4 +94,34 @@ public class DistillKernelTests
         Assert.Equal(with.Soft, without.Soft);
         Assert.Equal(with.Hard, without.Hard);
     }
+
+    /// <summary>The kernel routes skew alpha = 0 to the plain KLs; the twin evaluates the mixture as written.</summary>
+    [Theory]
+    [InlineData(Divergence.SkewKl, 0f, 0.5f, 0.4f)]
+    [InlineData(Divergence.SkewKl, 1f, 0.5f, 0.4f)]
+    [InlineData(Divergence.SkewReverseKl, 0f, 0.5f, 0.4f)]
+    [InlineData(Divergence.SkewReverseKl, 1f, 0.5f, 0.4f)]
+    [InlineData(Divergence.Jsd, 0.1f, 0.01f, 0.4f)]
+    [InlineData(Divergence.Jsd, 0.1f, 0.99f, 0.4f)]
+    [InlineData(Divergence.Taid, 0.1f, 0.5f, 0f)]
+    [InlineData(Divergence.Taid, 0.1f, 0.5f, 1f)]
+    public void EdgeParametersMatchTwin(Divergence d, float alpha, float beta, float taidT)
+    {
+        foreach (var tail in new[] { SparseTail.Renormalize, SparseTail.Bucket })
+        {
+            var o = DistillCases.Options(d, 2f, tail) with { Alpha = alpha, Beta = beta, TaidT = taidT };
+            foreach (int v in new[] { 1, 9, 100, 1031 })
+            {
+                const int rows = 3;
+                int k = Math.Min(v, 10);
+                var (s, t) = DistillCases.Logits(rows, v, seed: 5 * v);
+                var tg = DistillCases.Targets(rows, v, seed: v);
+                string what = $"{d} alpha={alpha} beta={beta} t={taidT} V={v}";
+                DistillCases.AssertClose(DistillCases.Twin(s, t, tg, rows, v, o), DistillCases.Kernel(s, t, tg, rows, v, o), what);
+                var (ids, top, lse) = DistillCases.TopK(t, rows, v, k, 2f);
+                DistillCases.AssertClose(DistillCases.TwinSparse(s, ids, top, lse, tg, rows, v, o),
+                    DistillCases.KernelSparse(s, ids, top, lse, tg, rows, v, k, o), $"{what} {tail} k={k}");
+            }
+        }
+    }
 }

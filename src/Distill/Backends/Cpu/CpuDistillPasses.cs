@@ -41,16 +41,6 @@ internal static class RowSweep
         else if (Vector256.IsHardwareAccelerated) i = pass.Run<Lanes256, Vector256<float>>(i, end);
         pass.Run<Lanes1, float>(i, end);
     }
-
-    /// <summary>The T = 1 student softmax from p (and z for CeMode.Exp): c is exp(2 lse_T - lse_1) or lse_1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV HardSoftmax<L, TV>(CeMode ce, TV p, ref float z, nuint i, TV c) where L : struct, ILanes<TV> where TV : struct =>
-        ce switch
-        {
-            CeMode.Same => p,
-            CeMode.Square => L.Mul(L.Mul(p, p), c),
-            _ => L.Exp(L.Sub(L.Load(ref z, i), c)),
-        };
 }
 
 /// <summary>Pass A, part 1: the block maxima of the raw student logits and of the teacher (or TAID mix) logits.</summary>
@@ -315,14 +305,19 @@ internal unsafe struct GradWritePass : IRowPass
         ref float gg = ref *G;
         ref float dz = ref *Dz;
         bool perElement = G != null;
-        TV fa = L.Splat(Fa), uniform = L.Splat(Uniform - Dot), dot = L.Splat(Dot);
-        TV ks = L.Splat(KS), kh = L.Splat(KH), hardC = L.Splat(HardC);
+        TV fa = L.Splat(Fa), ks = L.Splat(KS), negKsDot = L.Splat(-KS * Dot), ksUniform = L.Splat(KS * (Uniform - Dot));
+        TV kh = L.Splat(KH), khC = L.Splat(KH * HardC), hardC = L.Splat(HardC);
         for (; i + L.Count <= end; i += L.Count)
         {
             var p = L.Mul(L.Load(ref pp, i), fa);
-            var gs = perElement ? L.Sub(L.Load(ref gg, i), dot) : uniform;
-            var d = L.Mul(L.Mul(ks, p), gs);
-            if (Ce != CeMode.None) d = L.Fma(kh, RowSweep.HardSoftmax<L, TV>(Ce, p, ref z, i, hardC), d);
+            var kg = perElement ? L.Fma(ks, L.Load(ref gg, i), negKsDot) : ksUniform;      // KS (g - Dot)
+            var d = Ce switch
+            {
+                CeMode.None => L.Mul(p, kg),
+                CeMode.Same => L.Mul(p, L.Add(kg, kh)),                                    // + KH p
+                CeMode.Square => L.Mul(p, L.Fma(khC, p, kg)),                              // + KH C p^2
+                _ => L.Fma(kh, L.Exp(L.Sub(L.Load(ref z, i), hardC)), L.Mul(p, kg)),       // + KH exp(z - lse_1)
+            };
             if (Stream) L.StoreStreaming(d, ref dz, i);   // after every read of z[i]: dz may alias z
             else L.Store(d, ref dz, i);
         }

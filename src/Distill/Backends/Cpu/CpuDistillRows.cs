@@ -187,7 +187,7 @@ internal static unsafe class CpuDistillRows
         if (ce != CeMode.None) dz[target] -= kh;
     }
 
-    /// <summary>exp(2 lse_T - lse_1) for CeMode.Square, lse_1 for CeMode.Exp (see RowSweep.HardSoftmax).</summary>
+    /// <summary>exp(2 lse_T - lse_1) for CeMode.Square, lse_1 for CeMode.Exp (the hard softmax is p^2 exp(2 lse_T - lse_1) or exp(z - lse_1)).</summary>
     private static float HardConstant(CeMode ce, in RowStats rs) => ce switch
     {
         CeMode.Square => (float)Math.Exp(2 * rs.LseA - rs.LseZ),
