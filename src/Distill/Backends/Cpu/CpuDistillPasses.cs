@@ -82,8 +82,10 @@ internal unsafe struct ExpPass : IRowPass
     public float* Z, Zt, Ea, Eb;
     public TeacherMode Teacher;
     public CeMode Ce;
+    /// <summary>Also sum eb (zt - z) (forward KL) or eb z (TAID) into Weighted, for a loss that then needs no second read of the logits.</summary>
+    public bool WeightedSum;
     public float InvT, TaidT, ShiftA, ShiftB, ShiftZ;
-    public float SumA, SumB, SumZ, Probe;    // out: block sums (reset by the caller)
+    public float SumA, SumB, SumZ, Weighted, Probe;    // running sums, rescaled by the caller when a shift rises
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nuint Run<L, TV>(nuint i, nuint end) where L : struct, ILanes<TV> where TV : struct
@@ -96,7 +98,7 @@ internal unsafe struct ExpPass : IRowPass
         // a - shift = z (1/T) - shift as one fused multiply-add.
         TV invT = L.Splat(InvT), negShiftA = L.Splat(-ShiftA), negShiftB = L.Splat(-ShiftB), shiftZ = L.Splat(ShiftZ);
         TV t = L.Splat(TaidT), u = L.Splat(1f - TaidT), zero = L.Splat(0f);
-        TV sa = zero, sb = zero, sz = zero, probe = zero;
+        TV sa = zero, sb = zero, sz = zero, w = zero, probe = zero;
         for (; i + L.Count <= end; i += L.Count)
         {
             var zr = L.Load(ref z, i);
@@ -113,64 +115,54 @@ internal unsafe struct ExpPass : IRowPass
                 var f = L.Exp(L.Fma(raw, invT, negShiftB));
                 L.Store(f, ref eb, i);
                 sb = L.Add(sb, f);
+                if (WeightedSum) w = L.Fma(f, Teacher == TeacherMode.Taid ? zr : L.Sub(tr, zr), w);
             }
         }
         SumA += L.Sum(sa);
         SumB += L.Sum(sb);
         SumZ += L.Sum(sz);
+        Weighted += L.Sum(w);
         Probe += L.Sum(probe);
         return i;
     }
 }
 
 /// <summary>
-/// Pass B for forward KL and TAID, whose gradient needs no row sum. Loss: q (t - s) = fb eb ((zt - z)/T + C)
-/// with C = lse_S - lse_T (forward KL), or -q s = fb eb (C - z/T) with C = lse_S (TAID, q the target);
-/// the block's fb multiplies the block sum once. dz = KS (p - q) + KH softmax_1(z), written when Dz is set,
-/// with q = fb eb folded into one fused multiply-add.
+/// Pass B for forward KL and TAID, whose gradient needs no row sum (their loss came out of pass A):
+/// dz = KS (p - q) + KH softmax_1(z) with p = fa ea and q = fb eb folded into one fused multiply-add.
+/// Reads only the stored exps (and z for CeMode.Exp).
 /// </summary>
 internal unsafe struct TargetGradPass : IRowPass
 {
-    public float* Z, Zt, Ea, Eb, Dz;
-    public bool Taid, Stream;
+    public float* Z, Ea, Eb, Dz;
+    public bool Stream;
     public CeMode Ce;
-    public float InvT, Fa, Fb, C, KS, KH, HardC;
-    public float Loss;
+    public float Fa, Fb, KS, KH, HardC;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nuint Run<L, TV>(nuint i, nuint end) where L : struct, ILanes<TV> where TV : struct
     {
         if (i + L.Count > end) return i;
         ref float z = ref *Z;
-        ref float zt = ref *Zt;
         ref float ea = ref *Ea;
         ref float eb = ref *Eb;
         ref float dz = ref *Dz;
-        bool write = Dz != null;
-        TV invT = L.Splat(InvT), negInvT = L.Splat(-InvT), fa = L.Splat(Fa), c = L.Splat(C);
-        TV ks = L.Splat(KS), negKsFb = L.Splat(-KS * Fb), kh = L.Splat(KH), ksKh = L.Splat(KS + KH), khC = L.Splat(KH * HardC);
-        TV hardC = L.Splat(HardC);
-        TV loss = L.Splat(0f);
+        TV fa = L.Splat(Fa), ks = L.Splat(KS), negKsFb = L.Splat(-KS * Fb), kh = L.Splat(KH), ksKh = L.Splat(KS + KH);
+        TV khC = L.Splat(KH * HardC), hardC = L.Splat(HardC);
         for (; i + L.Count <= end; i += L.Count)
         {
-            var zr = L.Load(ref z, i);
-            var e = L.Load(ref eb, i);
-            var x = Taid ? L.Fma(zr, negInvT, c) : L.Fma(L.Sub(L.Load(ref zt, i), zr), invT, c);
-            loss = L.Fma(e, x, loss);
-            if (!write) continue;
             var p = L.Mul(L.Load(ref ea, i), fa);
             var sp = Ce switch
             {
-                CeMode.None => L.Mul(ks, p),                                  // KS p
-                CeMode.Same => L.Mul(ksKh, p),                                // KS p + KH p
-                CeMode.Square => L.Mul(p, L.Fma(khC, p, ks)),                 // KS p + KH C p^2
-                _ => L.Fma(kh, L.Exp(L.Sub(zr, hardC)), L.Mul(ks, p)),        // KS p + KH exp(z - lse_1)
+                CeMode.None => L.Mul(ks, p),                                                  // KS p
+                CeMode.Same => L.Mul(ksKh, p),                                                // KS p + KH p
+                CeMode.Square => L.Mul(p, L.Fma(khC, p, ks)),                                 // KS p + KH C p^2
+                _ => L.Fma(kh, L.Exp(L.Sub(L.Load(ref z, i), hardC)), L.Mul(ks, p)),          // KS p + KH exp(z - lse_1)
             };
-            var d = L.Fma(negKsFb, e, sp);
+            var d = L.Fma(negKsFb, L.Load(ref eb, i), sp);
             if (Stream) L.StoreStreaming(d, ref dz, i);   // after every read of z[i]: dz may alias z
             else L.Store(d, ref dz, i);
         }
-        Loss += Fb * L.Sum(loss);
         return i;
     }
 }

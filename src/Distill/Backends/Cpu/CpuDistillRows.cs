@@ -1,9 +1,10 @@
 // One row of the fused distillation loss (LOSSES.md). Pass A is an online softmax in blocks: per block
 // the maxima of the student and teacher logits, the running maxima raised (rescaling the sums), then
 // exp(a - max) and exp(b - max) stored in per-thread scratch with the sums of both distributions and
-// the student's T = 1 sum, so every log-sum-exp comes from that one read of the row. Pass B turns the
-// stored exps into p and q (one factor per block), sums the loss and, for forward KL and TAID, writes
-// dz = (p - q) / T; the other divergences store p and g = dD/dp and pass C writes p (g - sum p g) / T.
+// the student's T = 1 sum, so every log-sum-exp comes from that one read of the row (forward KL and
+// TAID also sum their loss there). Pass B turns the stored exps into p and q (one factor per block): for
+// forward KL and TAID it writes dz = (p - q) / T; the other divergences sum the loss and store p and
+// g = dD/dp, and pass C writes p (g - sum p g) / T.
 // dz may alias the student logits: every pass reads z[i] before it writes dz[i], and z[target] first.
 using Distill.Losses;
 
@@ -60,6 +61,8 @@ internal static unsafe class CpuDistillRows
     private struct RowStats
     {
         public double LseA, LseB, LseZ;
+        /// <summary>sum q (zt - z) (forward KL) or sum q z (TAID), when pass A was asked for it.</summary>
+        public double Weighted;
         public float Probe;
     }
 
@@ -70,7 +73,8 @@ internal static unsafe class CpuDistillRows
         var ce = hasTarget ? st.Ce : CeMode.None;
         float zy = hasTarget ? z[target] : 0f;   // before any write: dz may alias z
         bool taid = st.Kind == Divergence.Taid;
-        var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, st, sc);
+        bool weighted = st.Kind is Divergence.ForwardKl or Divergence.Taid;
+        var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, weighted, st, sc);
         badTeacher = !float.IsFinite(rs.Probe);
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float hardC = HardConstant(ce, rs);
@@ -79,11 +83,14 @@ internal static unsafe class CpuDistillRows
         {
             case Divergence.ForwardKl:
             case Divergence.Taid:
+                // sum q (zt - z) / T = Weighted / (T SumB): forward KL = that + lse_S - lse_T; TAID (q its
+                // target) -sum q s = lse_S - sum q z / T.
+                double mean = rs.Weighted * st.InvT;
+                soft = (float)(taid ? rs.LseA - mean : mean + rs.LseA - rs.LseB);
+                if (dz == null) break;
                 var pb = new TargetGradPass
                 {
-                    Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Dz = dz, Taid = taid, Ce = ce, InvT = st.InvT,
-                    C = (float)(taid ? rs.LseA : rs.LseA - rs.LseB), KS = st.KS, KH = kh, HardC = hardC,
-                    Stream = st.Stream,
+                    Z = z, Ea = sc.Ea, Eb = sc.Eb, Dz = dz, Ce = ce, KS = st.KS, KH = kh, HardC = hardC, Stream = st.Stream,
                 };
                 for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
                 {
@@ -91,7 +98,6 @@ internal static unsafe class CpuDistillRows
                     pb.Fb = (float)Math.Exp(sc.OffB[k] - rs.LseB);
                     RowSweep.Run(ref pb, (nuint)i0, (nuint)Math.Min(v, i0 + Block));
                 }
-                soft = pb.Loss;
                 break;
             case Divergence.ReverseKl: soft = GradRow(default(ReverseKlElement), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
             case Divergence.Jsd: soft = GradRow(new JsdElement(st.Beta), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
@@ -113,7 +119,7 @@ internal static unsafe class CpuDistillRows
     {
         var ce = hasTarget ? st.Ce : CeMode.None;
         float zy = hasTarget ? z[target] : 0f;
-        var rs = PassA(z, null, v, TeacherMode.None, ce, st, sc);
+        var rs = PassA(z, null, v, TeacherMode.None, ce, false, st, sc);
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float kh = hasTarget ? st.KH : 0f;
 
@@ -226,13 +232,14 @@ internal static unsafe class CpuDistillRows
     /// Pass A: block by block, the maxima, then the stored exps and sums relative to the running maxima
     /// (sums rescaled when a maximum rises); OffA/OffB[block] keep the shifts each block used.
     /// </summary>
-    private static RowStats PassA(float* z, float* zt, int v, TeacherMode teacher, CeMode ce, in DistillRowSetup st, CpuDistillScratch sc)
+    private static RowStats PassA(float* z, float* zt, int v, TeacherMode teacher, CeMode ce, bool weighted, in DistillRowSetup st,
+        CpuDistillScratch sc)
     {
         float invT = st.InvT;
         var mx = new BlockMaxPass { Z = z, Zt = zt, Teacher = teacher, TaidT = st.TaidT };
         var ex = new ExpPass
         {
-            Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Teacher = teacher, Ce = ce, InvT = invT, TaidT = st.TaidT,
+            Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Teacher = teacher, Ce = ce, WeightedSum = weighted, InvT = invT, TaidT = st.TaidT,
             ShiftA = float.NegativeInfinity, ShiftB = float.NegativeInfinity, ShiftZ = float.NegativeInfinity,
         };
         for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
@@ -251,14 +258,16 @@ internal static unsafe class CpuDistillRows
             float shiftB = mx.MaxT * invT;
             if (shiftB > ex.ShiftB)
             {
-                ex.SumB *= MathF.Exp(ex.ShiftB - shiftB);
+                float f = MathF.Exp(ex.ShiftB - shiftB);
+                ex.SumB *= f;
+                ex.Weighted *= f;
                 ex.ShiftB = shiftB;
             }
             RowSweep.Run(ref ex, start, end);
             sc.OffA[k] = ex.ShiftA;
             sc.OffB[k] = ex.ShiftB;
         }
-        var rs = new RowStats { LseA = ex.ShiftA + Math.Log(ex.SumA), Probe = ex.Probe };
+        var rs = new RowStats { LseA = ex.ShiftA + Math.Log(ex.SumA), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0, Probe = ex.Probe };
         rs.LseB = teacher == TeacherMode.None ? 0 : ex.ShiftB + Math.Log(ex.SumB);
         rs.LseZ = ce switch
         {
