@@ -3,7 +3,8 @@
 // the way PyTorch's eager autograd runs it (z/T, log_softmax of both, kl_div terms, log_softmax for the
 // CE, then each op's backward), every step a full (N, V) tensor, built from our ops. PyTorch (tuned)
 // takes 54 ms (2048 x 8192) and 218 ms (2048 x 32768) for the same objective; the bar is 5x faster.
-// GB/s counts the unavoidable traffic of one fused pass: read student and teacher, write the gradient.
+// GB/s counts the unavoidable traffic of one fused pass: read student and teacher, write the gradient;
+// MemoryFloorAdd (grad = student + teacher) moves the same bytes with no math, for comparison in the same run.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
@@ -85,6 +86,10 @@ public unsafe class LossBenchmarks
         CpuBackend.Instance.DistillLoss(_student, _teacher, _targets, Options, _soft, _hard, _grad, Options.SoftFactor * inv, Options.HardWeight * inv);
         return (Options.SoftFactor * CpuBackend.Instance.Sum(_soft) + Options.HardWeight * CpuBackend.Instance.Sum(_hard)) * inv;
     }
+
+    /// <summary>Memory floor for reference: grad = student + teacher reads and writes what the fused pass must (no exps).</summary>
+    [Benchmark]
+    public void MemoryFloorAdd() => CpuBackend.Instance.Add(_student, _teacher, _grad);
 
     /// <summary>The eager-autograd sequence, one (N, V) tensor per step.</summary>
     [Benchmark(Baseline = true)]

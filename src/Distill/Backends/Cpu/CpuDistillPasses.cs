@@ -74,8 +74,8 @@ internal unsafe struct BlockMaxPass : IRowPass
 
 /// <summary>
 /// Pass A, part 2: ea = exp(a - ShiftA) and eb = exp(b - ShiftB) (b the teacher or TAID mix at T) stored
-/// to scratch, their sums, the T = 1 sum for the hard part, and a finiteness probe of the teacher
-/// (sum of zt * 0: NaN exactly when some teacher logit is NaN or infinite).
+/// to scratch, their sums, the T = 1 sum for the hard part, and a finiteness probe of the teacher:
+/// zt * 0 is added into SumB, which is NaN exactly when some teacher logit is NaN or infinite.
 /// </summary>
 internal unsafe struct ExpPass : IRowPass
 {
@@ -85,7 +85,7 @@ internal unsafe struct ExpPass : IRowPass
     /// <summary>Also sum eb (zt - z) (forward KL) or eb z (TAID) into Weighted, for a loss that then needs no second read of the logits.</summary>
     public bool WeightedSum;
     public float InvT, TaidT, ShiftA, ShiftB, ShiftZ;
-    public float SumA, SumB, SumZ, Weighted, Probe;    // running sums, rescaled by the caller when a shift rises
+    public float SumA, SumB, SumZ, Weighted;    // running sums, rescaled by the caller when a shift rises
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nuint Run<L, TV>(nuint i, nuint end) where L : struct, ILanes<TV> where TV : struct
@@ -98,7 +98,7 @@ internal unsafe struct ExpPass : IRowPass
         // a - shift = z (1/T) - shift as one fused multiply-add.
         TV invT = L.Splat(InvT), negShiftA = L.Splat(-ShiftA), negShiftB = L.Splat(-ShiftB), shiftZ = L.Splat(ShiftZ);
         TV t = L.Splat(TaidT), u = L.Splat(1f - TaidT), zero = L.Splat(0f);
-        TV sa = zero, sb = zero, sz = zero, w = zero, probe = zero;
+        TV sa = zero, sb = zero, sz = zero, w = zero;
         for (; i + L.Count <= end; i += L.Count)
         {
             var zr = L.Load(ref z, i);
@@ -110,7 +110,7 @@ internal unsafe struct ExpPass : IRowPass
             if (Teacher != TeacherMode.None)
             {
                 var tr = L.Load(ref zt, i);
-                probe = L.Fma(tr, zero, probe);
+                sb = L.Fma(tr, zero, sb);   // the probe: + 0, or NaN for a NaN or infinite teacher logit
                 var raw = Teacher == TeacherMode.Taid ? L.Fma(t, tr, L.Mul(u, zr)) : tr;
                 var f = L.Exp(L.Fma(raw, invT, negShiftB));
                 L.Store(f, ref eb, i);
@@ -122,7 +122,6 @@ internal unsafe struct ExpPass : IRowPass
         SumB += L.Sum(sb);
         SumZ += L.Sum(sz);
         Weighted += L.Sum(w);
-        Probe += L.Sum(probe);
         return i;
     }
 }

@@ -63,7 +63,8 @@ internal static unsafe class CpuDistillRows
         public double LseA, LseB, LseZ;
         /// <summary>sum q (zt - z) (forward KL) or sum q z (TAID), when pass A was asked for it.</summary>
         public double Weighted;
-        public float Probe;
+        /// <summary>The teacher row is finite (its sum carries the pass-A probe).</summary>
+        public bool TeacherFinite;
     }
 
     /// <summary>Dense teacher row: soft and hard losses, dz (when not null), and whether the teacher row is not finite.</summary>
@@ -75,7 +76,7 @@ internal static unsafe class CpuDistillRows
         bool taid = st.Kind == Divergence.Taid;
         bool weighted = st.Kind is Divergence.ForwardKl or Divergence.Taid;
         var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, weighted, st, sc);
-        badTeacher = !float.IsFinite(rs.Probe);
+        badTeacher = !rs.TeacherFinite;
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float hardC = HardConstant(ce, rs);
         float kh = hasTarget ? st.KH : 0f;
@@ -267,7 +268,8 @@ internal static unsafe class CpuDistillRows
             sc.OffA[k] = ex.ShiftA;
             sc.OffB[k] = ex.ShiftB;
         }
-        var rs = new RowStats { LseA = ex.ShiftA + Math.Log(ex.SumA), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0, Probe = ex.Probe };
+        var rs = new RowStats { LseA = ex.ShiftA + Math.Log(ex.SumA), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0,
+            TeacherFinite = float.IsFinite(ex.SumB) };
         rs.LseB = teacher == TeacherMode.None ? 0 : ex.ShiftB + Math.Log(ex.SumB);
         rs.LseZ = ce switch
         {

@@ -64,7 +64,14 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => SimdMath.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Log(Vector512<float> x) => SimdLog.Log(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> v)
+    {
+        // Halving adds: a few instructions where Vector512.Sum sums each 128-bit lane separately.
+        var h = v.GetLower() + v.GetUpper();
+        var q = h.GetLower() + h.GetUpper();
+        return Vector128.Sum(q);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> v)
     {
@@ -102,7 +109,7 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => SimdMath.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Log(Vector256<float> x) => SimdLog.Log(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> v)
     {
