@@ -26,6 +26,7 @@ public sealed unsafe partial class CpuBackend
         CpuParallel.For(rows, 4L * v, (r0, r1) =>
         {
             var sc = CpuDistillScratch.For(v, CpuDistillRows.Blocks(v), 0);
+            var pending = default(PendingWrite);   // a row's gradient write, done during the next row's pass A
             for (int r = r0; r < r1; r++)
             {
                 float* z = (float*)pz + (long)r * v;
@@ -36,10 +37,11 @@ public sealed unsafe partial class CpuBackend
                     MaskedRow(ps, ph, dz, r, v);
                     continue;
                 }
-                CpuDistillRows.Dense(z, (float*)pt + (long)r * v, v, pg != 0, target, dz, setup, sc,
+                CpuDistillRows.Dense(z, (float*)pt + (long)r * v, v, pg != 0, target, dz, setup, sc, ref pending,
                     out ((float*)ps)[r], out ((float*)ph)[r], out bool bad);
                 if (bad) InterlockedMin(ref firstBad, r);
             }
+            pending.Flush(v);
             if (setup.Stream) FenceStreamingStores();
         });
         if (firstBad != int.MaxValue)

@@ -3,8 +3,9 @@
 // on the way and rescale the sums when a maximum rises), stored in per-thread scratch with the sums of both
 // distributions and the student's T = 1 sum, so every log-sum-exp comes from that one read of the row
 // (forward KL and TAID also sum their loss there), the next block's logits prefetched meanwhile. Pass B turns
-// the stored exps into p and q (one factor per block): for forward KL and TAID it writes dz = (p - q) / T;
-// the other divergences sum the loss and store p and g = dD/dp, and pass C writes p (g - sum p g) / T.
+// the stored exps into p and q (one factor per block): for forward KL and TAID it writes dz = (p - q) / T,
+// deferred into the next row's pass A so its stores drain while that row computes; the other divergences
+// sum the loss and store p and g = dD/dp, and pass C writes p (g - sum p g) / T.
 // dz may alias the student logits: every pass reads z[i] before it writes dz[i], and z[target] first.
 using Distill.Losses;
 
@@ -51,6 +52,47 @@ internal readonly struct DistillRowSetup
     }
 }
 
+/// <summary>
+/// A forward-KL / TAID row whose gradient write (pass B) is deferred into the next row's pass A, slice by
+/// slice, so its stores drain to memory while the next row's exps compute (software pipelining of rows).
+/// </summary>
+internal unsafe struct PendingWrite
+{
+    public bool Active;
+    public TargetGradPass Pass;
+    public float* OffA, OffB;
+    public double LseA, LseB;
+    /// <summary>The row's target (-1: none) and hard scale: dz[target] -= KH once the row is written.</summary>
+    public int Target;
+    public float KH;
+
+    /// <summary>Sets the block's factors p = fa ea, q = fb eb.</summary>
+    public void SetBlock(int k)
+    {
+        Pass.Fa = (float)Math.Exp(OffA[k] - LseA);
+        Pass.Fb = (float)Math.Exp(OffB[k] - LseB);
+    }
+
+    /// <summary>After every block is written: the hard part's -KH at the target.</summary>
+    public void Finish()
+    {
+        if (Target >= 0) Pass.Dz[Target] -= KH;
+        Active = false;
+    }
+
+    /// <summary>Writes the whole row now (end of a run of rows).</summary>
+    public void Flush(int v)
+    {
+        if (!Active) return;
+        for (int k = 0, i0 = 0; i0 < v; k++, i0 += CpuDistillRows.Block)
+        {
+            SetBlock(k);
+            RowSweep.Run(ref Pass, (nuint)i0, (nuint)Math.Min(v, i0 + CpuDistillRows.Block));
+        }
+        Finish();
+    }
+}
+
 internal static unsafe class CpuDistillRows
 {
     /// <summary>Floats per online-softmax block: big enough to amortise the block's bookkeeping, small enough to stay in L1.</summary>
@@ -70,15 +112,20 @@ internal static unsafe class CpuDistillRows
         public bool TeacherFinite;
     }
 
-    /// <summary>Dense teacher row: soft and hard losses, dz (when not null), and whether the teacher row is not finite.</summary>
+    /// <summary>
+    /// Dense teacher row: soft and hard losses, dz (when not null), and whether the teacher row is not finite.
+    /// pending: the previous row's deferred write, done during this row's pass A; a forward-KL / TAID row
+    /// leaves its own there (the caller flushes the last one).
+    /// </summary>
     public static void Dense(float* z, float* zt, int v, bool hasTarget, int target, float* dz, in DistillRowSetup st,
-        CpuDistillScratch sc, out float soft, out float hard, out bool badTeacher)
+        CpuDistillScratch sc, ref PendingWrite pending, out float soft, out float hard, out bool badTeacher)
     {
         var ce = hasTarget ? st.Ce : CeMode.None;
         float zy = hasTarget ? z[target] : 0f;   // before any write: dz may alias z
         bool taid = st.Kind == Divergence.Taid;
         bool weighted = st.Kind is Divergence.ForwardKl or Divergence.Taid;
-        var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, weighted, st, sc);
+        var buf = sc.Row;
+        var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, weighted, st, buf, ref pending);
         badTeacher = !rs.TeacherFinite && !AllFinite(zt, v);   // the probe can also trip on a non-finite student: look
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float hardC = HardConstant(ce, rs);
@@ -91,22 +138,19 @@ internal static unsafe class CpuDistillRows
                 // forward KL = that + log SumS - log SumT; TAID = -sum q s = log SumS - that.
                 soft = (float)(taid ? rs.LogSumA - rs.Weighted : rs.Weighted + rs.LogSumA - rs.LogSumB);
                 if (dz == null) break;
-                var pb = new TargetGradPass
+                pending = new PendingWrite
                 {
-                    Z = z, Ea = sc.Ea, Eb = sc.Eb, Dz = dz, Ce = ce, KS = st.KS, KH = kh, HardC = hardC, Stream = st.Stream,
+                    Active = true,
+                    Pass = new TargetGradPass { Z = z, Ea = buf.Ea, Eb = buf.Eb, Dz = dz, Ce = ce, KS = st.KS, KH = kh, HardC = hardC, Stream = st.Stream },
+                    OffA = buf.OffA, OffB = buf.OffB, LseA = rs.LseA, LseB = rs.LseB, Target = ce != CeMode.None ? target : -1, KH = kh,
                 };
-                for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
-                {
-                    pb.Fa = (float)Math.Exp(sc.OffA[k] - rs.LseA);
-                    pb.Fb = (float)Math.Exp(sc.OffB[k] - rs.LseB);
-                    RowSweep.Run(ref pb, (nuint)i0, (nuint)Math.Min(v, i0 + Block));
-                }
-                break;
-            case Divergence.ReverseKl: soft = GradRow(default(ReverseKlElement), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
-            case Divergence.Jsd: soft = GradRow(new JsdElement(st.Beta), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
-            case Divergence.SkewKl: soft = GradRow(new SkewKlElement(st.Alpha), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
-            case Divergence.SkewReverseKl: soft = GradRow(new SkewReverseKlElement(st.Alpha), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
-            case Divergence.TotalVariation: soft = GradRow(default(TotalVariationElement), z, zt, v, dz, ce, kh, hardC, st, rs, sc); break;
+                sc.Flip();   // these buffers now belong to the pending write
+                return;
+            case Divergence.ReverseKl: soft = GradRow(default(ReverseKlElement), z, zt, v, dz, ce, kh, hardC, st, rs, buf); break;
+            case Divergence.Jsd: soft = GradRow(new JsdElement(st.Beta), z, zt, v, dz, ce, kh, hardC, st, rs, buf); break;
+            case Divergence.SkewKl: soft = GradRow(new SkewKlElement(st.Alpha), z, zt, v, dz, ce, kh, hardC, st, rs, buf); break;
+            case Divergence.SkewReverseKl: soft = GradRow(new SkewReverseKlElement(st.Alpha), z, zt, v, dz, ce, kh, hardC, st, rs, buf); break;
+            case Divergence.TotalVariation: soft = GradRow(default(TotalVariationElement), z, zt, v, dz, ce, kh, hardC, st, rs, buf); break;
             default: throw new ArgumentOutOfRangeException(nameof(st), st.Kind, "DistillLoss: unknown divergence");
         }
         if (dz != null && ce != CeMode.None) dz[target] -= kh;
@@ -122,18 +166,20 @@ internal static unsafe class CpuDistillRows
     {
         var ce = hasTarget ? st.Ce : CeMode.None;
         float zy = hasTarget ? z[target] : 0f;
-        var rs = PassA(z, null, v, TeacherMode.None, ce, false, st, sc);
+        var buf = sc.Row;
+        var none = default(PendingWrite);
+        var rs = PassA(z, null, v, TeacherMode.None, ce, false, st, buf, ref none);
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float kh = hasTarget ? st.KH : 0f;
 
         bool bucket = st.Tail == SparseTail.Bucket;
         int nb = bucket ? k + 1 : k;
-        var buf = sc.Buckets.AsSpan();
-        var pv = buf.Slice(0, nb);         // (nb) student probabilities per bucket
-        var qv = buf.Slice(nb, nb);        // (nb) teacher probabilities per bucket
-        var lp = buf.Slice(2 * nb, nb);    // (nb) their logs
-        var lq = buf.Slice(3 * nb, nb);
-        var g = buf.Slice(4 * nb, nb);     // (nb) dL/dP per bucket
+        var buckets = sc.Buckets.AsSpan();
+        var pv = buckets.Slice(0, nb);         // (nb) student probabilities per bucket
+        var qv = buckets.Slice(nb, nb);        // (nb) teacher probabilities per bucket
+        var lp = buckets.Slice(2 * nb, nb);    // (nb) their logs
+        var lq = buckets.Slice(3 * nb, nb);
+        var g = buckets.Slice(4 * nb, nb);     // (nb) dL/dP per bucket
         double sumP = 0, maxB = double.NegativeInfinity;
         badTeacher = !float.IsFinite(lseT);
         for (int j = 0; j < k; j++)
@@ -184,16 +230,36 @@ internal static unsafe class CpuDistillRows
         for (int j = 0; j < k; j++) dot += pv[j] * g[j];
         var wp = new GradWritePass
         {
-            Z = z, P = sc.Ea, G = null, Dz = dz, Ce = ce, Uniform = (float)g0, Dot = (float)dot,
+            Z = z, P = buf.Ea, G = null, Dz = dz, Ce = ce, Uniform = (float)g0, Dot = (float)dot,
             KS = st.KS, KH = kh, HardC = HardConstant(ce, rs), Stream = st.Stream,
         };
         for (int b = 0, i0 = 0; i0 < v; b++, i0 += Block)
         {
-            wp.Fa = (float)Math.Exp(sc.OffA[b] - rs.LseA);
+            wp.Fa = (float)Math.Exp(buf.OffA[b] - rs.LseA);
             RowSweep.Run(ref wp, (nuint)i0, (nuint)Math.Min(v, i0 + Block));
         }
         for (int j = 0; j < k; j++) dz[ids[j]] += (float)(st.KS * pv[j] * (g[j] - g0));
         if (ce != CeMode.None) dz[target] -= kh;
+    }
+
+    /// <summary>Floats per interleaved slice of pass A and the pending write (stores drain while exps compute).</summary>
+    private const int Slice = 512;
+
+    /// <summary>Pass A over [start, end), with the pending row's write of the same block interleaved slice by slice.</summary>
+    private static void ExpWithPending(ref ExpPass ex, nuint start, nuint end, ref PendingWrite pending, int k)
+    {
+        if (!pending.Active)
+        {
+            RowSweep.Run(ref ex, start, end);
+            return;
+        }
+        pending.SetBlock(k);
+        for (nuint s = start; s < end; s += Slice)
+        {
+            nuint e = Math.Min(end, s + Slice);
+            RowSweep.Run(ref ex, s, e);
+            RowSweep.Run(ref pending.Pass, s, e);
+        }
     }
 
     /// <summary>Largest exponent a lazily exponentiated block may reach over its shift (e^40 ~ 2e17).</summary>
@@ -243,7 +309,7 @@ internal static unsafe class CpuDistillRows
 
     /// <summary>Pass B (loss, sum p g, p and g stored) and pass C (dz) of a g-divergence; returns the loss.</summary>
     private static float GradRow<TD>(TD divergence, float* z, float* zt, int v, float* dz, CeMode ce, float kh, float hardC,
-        in DistillRowSetup st, in RowStats rs, CpuDistillScratch sc) where TD : struct, IGradDivergence
+        in DistillRowSetup st, in RowStats rs, CpuDistillRowBuffers sc) where TD : struct, IGradDivergence
     {
         var pb = new GradStorePass<TD> { Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Divergence = divergence, InvT = st.InvT };
         for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
@@ -275,7 +341,7 @@ internal static unsafe class CpuDistillRows
     /// up to e^LazyMargin are fine), redoing the block the first way in the rare case it rose further.
     /// </summary>
     private static RowStats PassA(float* z, float* zt, int v, TeacherMode teacher, CeMode ce, bool weighted, in DistillRowSetup st,
-        CpuDistillScratch sc)
+        CpuDistillRowBuffers sc, ref PendingWrite pending)
     {
         float invT = st.InvT;
         // A block's exps may reach e^LazyMargin over its shift; the T = 1 sum's reach e^(T LazyMargin) (or
@@ -296,7 +362,7 @@ internal static unsafe class CpuDistillRows
                 var before = ex;
                 ex.TrackMax = true;
                 ex.MaxZ = ex.MaxT = float.NegativeInfinity;
-                RowSweep.Run(ref ex, start, end);
+                ExpWithPending(ref ex, start, end, ref pending, k);
                 ex.TrackMax = false;
                 if (!(ex.MaxZ - ex.ShiftZ > marginZ || ex.MaxT * invT - ex.ShiftB > LazyMargin))
                 {
@@ -310,10 +376,12 @@ internal static unsafe class CpuDistillRows
             mx.MaxZ = mx.MaxT = float.NegativeInfinity;
             RowSweep.Run(ref mx, start, end);
             Raise(ref ex, mx.MaxZ, mx.MaxT, invT);
-            RowSweep.Run(ref ex, start, end);
+            if (k == 0) ExpWithPending(ref ex, start, end, ref pending, k);
+            else RowSweep.Run(ref ex, start, end);   // a redo: the pending write already did this block
             sc.OffA[k] = ex.ShiftA;
             sc.OffB[k] = ex.ShiftB;
         }
+        if (pending.Active) pending.Finish();
         var rs = new RowStats
         {
             LogSumA = Math.Log(ex.SumA), LogSumB = Math.Log(ex.SumB), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0,
