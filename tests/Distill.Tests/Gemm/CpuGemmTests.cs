@@ -141,6 +141,7 @@ public class CpuGemmTests
     [Theory]
     [InlineData(150, 300, 600)]     // one column block: consecutive steps accumulate into the same C tiles
     [InlineData(150, 1100, 600)]    // several column blocks and depth blocks
+    [InlineData(128, 128, 128)]     // just big enough for the team: the worker often joins late or not at all
     public unsafe void RepeatedTeamRunsAgreeExactly(int m, int n, int k)
     {
         // Threads race through the steps; an ordering bug (a step accumulating into C before the
@@ -153,7 +154,7 @@ public class CpuGemmTests
         fixed (float* pa = a, pb = b, pc = c, pf = first)
         {
             CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pf, n);
-            for (int run = 0; run < 60; run++)
+            for (int run = 0; run < 200; run++)
             {
                 c.AsSpan().Fill(float.NaN);
                 CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);
