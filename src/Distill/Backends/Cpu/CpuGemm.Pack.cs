@@ -29,6 +29,16 @@ public static unsafe partial class CpuGemm
                 }
                 return;
             }
+            if (rows == mr && mr == 6)
+            {
+                for (int p = 0; p < kc; p++, src += lda, dst += 6)
+                {
+                    Vector128.Store(Vector128.Load(src), dst);
+                    dst[4] = src[4];
+                    dst[5] = src[5];
+                }
+                return;
+            }
             for (int p = 0; p < kc; p++, src += lda, dst += mr)
             {
                 int r = 0;
