@@ -39,7 +39,8 @@ public class CpuGemmTests
         yield return new object[] { 1024, 1024, 64 };
         yield return new object[] { 13, 1000, 300 };     // few rows: the team splits columns
         yield return new object[] { 2300, 40, 35 };      // more rows than one MC block
-        yield return new object[] { 70, 1100, 530 };     // several KC and NC blocks
+        yield return new object[] { 70, 1100, 530 };     // several depth (KC) and column (NC) blocks
+        yield return new object[] { 40, 70, 1100 };      // three uneven-K depth blocks
     }
 
     [Theory]
