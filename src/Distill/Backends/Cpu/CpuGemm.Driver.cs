@@ -1,6 +1,8 @@
 // The blocked GEMM loop: for each (MC rows, KC depth, NC columns) block ("step"), pack A and B into
 // contiguous panels, then sweep the register micro-kernel over the tiles. With a team, threads grab
 // packing and compute units from per-step counters, so a thread the OS preempts delays no one for long.
+using System.Runtime.CompilerServices;
+
 namespace Distill.Backends.Cpu;
 
 public static unsafe partial class CpuGemm
@@ -47,6 +49,7 @@ public static unsafe partial class CpuGemm
     /// participant runs this loop; units of each step go to whoever grabs them first. Buffers are
     /// double: step s packs B into B[s % 2] (A into A[block % 2]) only after step s - 2 is computed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Run(in GemmJob job, CpuGemmBuffers buf, int tid, CpuGemmTeam? team)
     {
         int mr = job.Mr, nr = job.Nr;
@@ -138,6 +141,7 @@ public static unsafe partial class CpuGemm
     /// One (rows x cols) tile of C from packed panels. Full tiles go straight to the kernel; edge tiles
     /// are computed whole into scratch (the panels are zero-padded) and only their valid part is merged.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroTile(bool v512, int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols,
         float alpha, float beta, float* scratch)
     {
