@@ -276,6 +276,105 @@ def cast_cases():
          rounding="nearest-even")
 
 
+# ---- distillation losses ------------------------------------------------------------------------
+# The plain definitions of ../../shared/LOSSES.md (softmax and log-softmax materialised, then the
+# formula), differentiated by autograd in float64 from the float32 inputs, stored as float32.
+
+DISTILL_DIVERGENCES = ("forward_kl", "reverse_kl", "jsd", "skew_kl", "skew_reverse_kl", "total_variation", "taid")
+DISTILL = dict(beta=0.3, alpha=0.1, taid_t=0.4, soft_weight=0.5, hard_weight=0.5, ignore_index=-100, tail_eps=1e-8)
+
+
+def divergence(kind, p, q, lp, lq, anchor_lp=None):
+    """Per-row divergence over the last dim: p, lp the student (differentiable), q, lq the teacher."""
+    beta, alpha, tt = DISTILL["beta"], DISTILL["alpha"], DISTILL["taid_t"]
+    if kind == "forward_kl" or (kind == "jsd" and beta == 0):
+        return (q * (lq - lp)).sum(-1)
+    if kind == "reverse_kl" or (kind == "jsd" and beta == 1):
+        return (p * (lp - lq)).sum(-1)
+    if kind == "jsd":
+        m = beta * q + (1 - beta) * p
+        return beta * (q * (lq - m.log())).sum(-1) + (1 - beta) * (p * (lp - m.log())).sum(-1)
+    if kind == "skew_kl":
+        return -(q * (alpha * q + (1 - alpha) * p).log()).sum(-1) + (q * lq).sum(-1)
+    if kind == "skew_reverse_kl":
+        return (p * (lp - ((1 - alpha) * q + alpha * p).log())).sum(-1)
+    if kind == "total_variation":
+        return 0.5 * (q - p).abs().sum(-1)
+    if kind == "taid":
+        # target = softmax((1 - t) stopgrad(student) + t teacher) in logit (log-probability) space
+        target = torch.softmax((1 - tt) * anchor_lp.detach() + tt * lq, dim=-1)
+        return -(target * lp).sum(-1)
+    raise ValueError(kind)
+
+
+def distill_objective(soft_rows, student64, targets, temperature):
+    """Means over rows whose target is not ignored; SoftFactor = soft_weight * T^2 when T != 1."""
+    keep = (targets != DISTILL["ignore_index"]).to(torch.float64)
+    n = keep.sum()
+    soft = (soft_rows * keep).sum() / n
+    hard_rows = F.cross_entropy(student64, targets, ignore_index=DISTILL["ignore_index"], reduction="none")
+    hard = (hard_rows * keep).sum() / n
+    factor = DISTILL["soft_weight"] * (temperature ** 2 if temperature != 1 else 1.0)
+    return soft, hard, factor * soft + DISTILL["hard_weight"] * hard
+
+
+def distill_inputs(n, v):
+    student = torch.randn(n, v) * 2.0 + 0.5      # different scales and offsets, as real models give
+    teacher = torch.randn(n, v) * 4.0 - 1.0
+    targets = torch.randint(0, v, (n,), dtype=torch.int64)
+    targets[[1, 5, 17, 30]] = DISTILL["ignore_index"]
+    return student, teacher, targets
+
+
+def distill_cases():
+    n, v, k = 37, 1031, 64
+    student, teacher, targets = distill_inputs(n, v)
+    # dense teacher: every divergence at T = 1 and 2, value and gradient of the mixed objective
+    for temperature in (1.0, 2.0):
+        out = {"student": student, "teacher": teacher, "targets": targets.to(torch.int32)}
+        for kind in DISTILL_DIVERGENCES:
+            z = student.double().requires_grad_(True)
+            lp = F.log_softmax(z / temperature, dim=-1)
+            lq = F.log_softmax(teacher.double() / temperature, dim=-1)
+            soft_rows = divergence(kind, lp.exp(), lq.exp(), lp, lq, anchor_lp=lp)
+            soft, hard, loss = distill_objective(soft_rows, z, targets, temperature)
+            loss.backward()
+            out.update({f"{kind}.soft": soft.float().reshape(1), f"{kind}.hard": hard.float().reshape(1),
+                        f"{kind}.loss": loss.float().reshape(1), f"{kind}.dstudent": z.grad.float()})
+        save(f"distill_dense_t{int(temperature)}", out, temperature=temperature, k=0, **DISTILL)
+    # top-k teacher (k = 64) at T = 2 under both tail conventions
+    temperature = 2.0
+    top = teacher.topk(k, dim=-1)
+    ids, top_logits = top.indices, top.values
+    lse = torch.logsumexp(teacher.double() / temperature, dim=-1)
+    eps = DISTILL["tail_eps"]
+    for tail in ("renormalize", "bucket"):
+        out = {"student": student, "targets": targets.to(torch.int32), "teacher_ids": ids.to(torch.int32),
+               "teacher_top": top_logits, "teacher_lse": lse.float()}
+        for kind in DISTILL_DIVERGENCES:
+            z = student.double().requires_grad_(True)
+            lp_full = F.log_softmax(z / temperature, dim=-1)   # the student keeps its full-vocabulary log-sum-exp
+            lp = lp_full.gather(-1, ids)
+            p = lp.exp()
+            b = top_logits.double() / temperature
+            if tail == "renormalize":
+                lq = F.log_softmax(b, dim=-1)                   # teacher renormalised over its k ids
+                q = lq.exp()
+            else:
+                lq = b - lse.float().double()[:, None]          # true top-k probabilities from the stored lse
+                q = lq.exp()
+                q_tail = 1 - q.sum(-1, keepdim=True).clamp(eps, 1 - eps)
+                p_tail = 1 - p.sum(-1, keepdim=True).clamp(eps, 1 - eps)
+                p, q = torch.cat([p, p_tail], -1), torch.cat([q, q_tail], -1)
+                lp, lq = p.log(), q.log()
+            soft_rows = divergence(kind, p, q, lp, lq, anchor_lp=lp)
+            soft, hard, loss = distill_objective(soft_rows, z, targets, temperature)
+            loss.backward()
+            out.update({f"{kind}.soft": soft.float().reshape(1), f"{kind}.hard": hard.float().reshape(1),
+                        f"{kind}.loss": loss.float().reshape(1), f"{kind}.dstudent": z.grad.float()})
+        save(f"distill_sparse_{tail}", out, temperature=temperature, k=k, tail=tail, **DISTILL)
+
+
 def model_cases():
     # tiny GPT-2 / LLaMA checkpoints and their training references (reference_models.py uses this
     # module's writer and RoPE / attention definitions)
@@ -287,7 +386,8 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for name, fn in (("matmul", matmul_cases), ("elementwise", elementwise_cases), ("norms", norm_cases),
                      ("softmax", softmax_cases), ("rope", rope_cases), ("attention", attention_cases),
-                     ("embedding", embedding_cases), ("cast", cast_cases), ("models", model_cases)):
+                     ("embedding", embedding_cases), ("cast", cast_cases), ("distill", distill_cases),
+                     ("models", model_cases)):
         torch.manual_seed(1234 + sum(map(ord, name)))   # per-family seed: adding a case elsewhere changes nothing here
         fn()
     total = 0
