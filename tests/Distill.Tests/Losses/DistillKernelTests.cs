@@ -124,4 +124,27 @@ public class DistillKernelTests
             }
         }
     }
+
+    /// <summary>Maxima that rise far in a later block (past the lazy-max margin) and a little (within it), in both rows.</summary>
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(2f)]
+    [InlineData(0.5f)]
+    public void LogitSpikesInLaterBlocksMatchTwin(float temperature)
+    {
+        const int rows = 4, v = 5000;
+        var (s, t) = DistillCases.Logits(rows, v, seed: 77);
+        s[0 * v + 3500] = 150f;                        // far above block 0's max
+        t[1 * v + 2100] = 200f;
+        s[2 * v + 1500] += 25f;                        // a modest rise
+        t[2 * v + 4999] += 30f;
+        s[3 * v + 1024] = 90f; t[3 * v + 2048] = -60f; t[3 * v + 4090] = 120f;
+        var tg = DistillCases.Targets(rows, v, seed: 78);
+        tg[0] = 3500;
+        foreach (var d in DistillCases.All)
+        {
+            var o = DistillCases.Options(d, temperature);
+            DistillCases.AssertClose(DistillCases.Twin(s, t, tg, rows, v, o), DistillCases.Kernel(s, t, tg, rows, v, o), $"{d} T={temperature} spikes");
+        }
+    }
 }

@@ -120,6 +120,19 @@ public class DistillLossApiTests
     }
 
     [Fact]
+    public void NegativeInfiniteStudentLogitIsNotBlamedOnTheTeacher()
+    {
+        const int rows = 3, v = 100;
+        var (s, tl) = DistillCases.Logits(rows, v, 35);
+        s[v + 7] = float.NegativeInfinity;   // a student that rules a token out: forward KL is then infinite, not an input error
+        using var student = Tensor.FromArray(s, rows, v);
+        using var teacher = Tensor.FromArray(tl, rows, v);
+        var r = DistillLoss.Compute(student, teacher, null, new DistillLossOptions());
+        using var loss = r.Loss;
+        Assert.Equal(float.PositiveInfinity, r.Soft);
+    }
+
+    [Fact]
     public void NonFiniteSparseTeacherNamesTheRow()
     {
         const int rows = 4, v = 64, k = 8;

@@ -5,6 +5,7 @@
 // block's factor exp(max_block - lse), so p = ea fa = softmax(a) and q = eb fb = softmax(b).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Distill.Backends.Cpu;
 
@@ -41,6 +42,15 @@ internal static class RowSweep
         else if (Vector256.IsHardwareAccelerated) i = pass.Run<Lanes256, Vector256<float>>(i, end);
         pass.Run<Lanes1, float>(i, end);
     }
+
+    /// <summary>Prefetches the 64-byte lines holding a[i] and b[i] (b may be null), once per line; prefetches never fault.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch<L, TV>(float* a, float* b, nuint i) where L : struct, ILanes<TV> where TV : struct
+    {
+        if (!Sse.IsSupported || L.Count == 1 || (i & 15) != 0) return;
+        Sse.Prefetch0(a + i);
+        if (b != null) Sse.Prefetch0(b + i);
+    }
 }
 
 /// <summary>Pass A, part 1: the block maxima of the raw student logits and of the teacher (or TAID mix) logits.</summary>
@@ -75,14 +85,28 @@ internal unsafe struct BlockMaxPass : IRowPass
 /// <summary>
 /// Pass A, part 2: ea = exp(a - ShiftA) and eb = exp(b - ShiftB) (b the teacher or TAID mix at T) stored
 /// to scratch, their sums, the T = 1 sum for the hard part, and a finiteness probe of the teacher:
-/// zt * 0 is added into SumB, which is NaN exactly when some teacher logit is NaN or infinite.
+/// zt * 0 is added into SumB (or, for forward KL, eb (zt - z) into Weighted), which is then NaN exactly
+/// when some teacher logit is NaN or infinite.
 /// </summary>
 internal unsafe struct ExpPass : IRowPass
 {
+    /// <summary>Floats ahead of the exps to prefetch the logits: the next block (the next row's first, at a row's end).</summary>
+    public const int PrefetchDistance = 1024;
+
     public float* Z, Zt, Ea, Eb;
+    /// <summary>Prefetch the logits PrefetchDistance floats ahead (pass A is compute-heavy: it leaves DRAM idle otherwise).</summary>
+    public bool Prefetch;
+    /// <summary>Also track the block's raw maxima (MaxZ, MaxT as in BlockMaxPass) on the way.</summary>
+    public bool TrackMax;
+    public float MaxZ, MaxT;
+    /// <summary>Add zt * 0 into SumB (not needed when the forward-KL weighted sum eb (zt - z) already turns a non-finite zt into NaN).</summary>
+    public bool Probe;
     public TeacherMode Teacher;
     public CeMode Ce;
-    /// <summary>Also sum eb (zt - z) (forward KL) or eb z (TAID) into Weighted, for a loss that then needs no second read of the logits.</summary>
+    /// <summary>
+    /// Also sum eb ((b - ShiftB) - (a - ShiftA)) (forward KL) or eb (a - ShiftA) (TAID) into Weighted, for a
+    /// loss that needs no second read of the logits and keeps the precision of the shifted arguments.
+    /// </summary>
     public bool WeightedSum;
     public float InvT, TaidT, ShiftA, ShiftB, ShiftZ;
     public float SumA, SumB, SumZ, Weighted;    // running sums, rescaled by the caller when a shift rises
@@ -99,10 +123,14 @@ internal unsafe struct ExpPass : IRowPass
         TV invT = L.Splat(InvT), negShiftA = L.Splat(-ShiftA), negShiftB = L.Splat(-ShiftB), shiftZ = L.Splat(ShiftZ);
         TV t = L.Splat(TaidT), u = L.Splat(1f - TaidT), zero = L.Splat(0f);
         TV sa = zero, sb = zero, sz = zero, w = zero;
+        TV mz = L.Splat(float.NegativeInfinity), mt = mz;
         for (; i + L.Count <= end; i += L.Count)
         {
+            if (Prefetch) RowSweep.Prefetch<L, TV>(Z + PrefetchDistance, Zt + PrefetchDistance, i);
             var zr = L.Load(ref z, i);
-            var e = L.Exp(L.Fma(zr, invT, negShiftA));
+            if (TrackMax) mz = L.Max(mz, zr);
+            var argA = L.Fma(zr, invT, negShiftA);
+            var e = L.Exp(argA);
             L.Store(e, ref ea, i);
             sa = L.Add(sa, e);
             if (Ce == CeMode.Square) sz = L.Fma(e, e, sz);
@@ -110,18 +138,25 @@ internal unsafe struct ExpPass : IRowPass
             if (Teacher != TeacherMode.None)
             {
                 var tr = L.Load(ref zt, i);
-                sb = L.Fma(tr, zero, sb);   // the probe: + 0, or NaN for a NaN or infinite teacher logit
+                if (Probe) sb = L.Fma(tr, zero, sb);   // + 0, or NaN for a NaN or infinite teacher logit
                 var raw = Teacher == TeacherMode.Taid ? L.Fma(t, tr, L.Mul(u, zr)) : tr;
-                var f = L.Exp(L.Fma(raw, invT, negShiftB));
+                if (TrackMax) mt = L.Max(mt, raw);
+                var argB = L.Fma(raw, invT, negShiftB);
+                var f = L.Exp(argB);
                 L.Store(f, ref eb, i);
                 sb = L.Add(sb, f);
-                if (WeightedSum) w = L.Fma(f, Teacher == TeacherMode.Taid ? zr : L.Sub(tr, zr), w);
+                if (WeightedSum) w = L.Fma(f, Teacher == TeacherMode.Taid ? argA : L.Sub(argB, argA), w);
             }
         }
         SumA += L.Sum(sa);
         SumB += L.Sum(sb);
         SumZ += L.Sum(sz);
         Weighted += L.Sum(w);
+        if (TrackMax)
+        {
+            MaxZ = MathF.Max(MaxZ, L.MaxAcross(mz));
+            MaxT = MathF.Max(MaxT, L.MaxAcross(mt));
+        }
         return i;
     }
 }
@@ -245,7 +280,8 @@ internal unsafe struct GradStorePass<TD> : IRowPass where TD : struct, IGradDive
 {
     public float* Z, Zt, Ea, Eb;
     public TD Divergence;
-    public float InvT, Fa, Fb, LseA, LseB;
+    /// <summary>The block's shifts (OffA/OffB) and shift - lse: log p = (z / T - shift) + (shift - lse), small terms only.</summary>
+    public float InvT, Fa, Fb, ShiftA, ShiftB, CA, CB;
     public float Loss, Dot;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -256,12 +292,13 @@ internal unsafe struct GradStorePass<TD> : IRowPass where TD : struct, IGradDive
         ref float zt = ref *Zt;
         ref float ea = ref *Ea;
         ref float eb = ref *Eb;
-        TV invT = L.Splat(InvT), fa = L.Splat(Fa), fb = L.Splat(Fb), negLseA = L.Splat(-LseA), negLseB = L.Splat(-LseB);
+        TV invT = L.Splat(InvT), fa = L.Splat(Fa), fb = L.Splat(Fb), negShiftA = L.Splat(-ShiftA), negShiftB = L.Splat(-ShiftB);
+        TV ca = L.Splat(CA), cb = L.Splat(CB);
         TV loss = L.Splat(0f), dot = loss;
         for (; i + L.Count <= end; i += L.Count)
         {
-            var s = L.Fma(L.Load(ref z, i), invT, negLseA);   // log p_S = z / T - lse_S
-            var t = L.Fma(L.Load(ref zt, i), invT, negLseB);
+            var s = L.Add(L.Fma(L.Load(ref z, i), invT, negShiftA), ca);   // log p_S
+            var t = L.Add(L.Fma(L.Load(ref zt, i), invT, negShiftB), cb);
             var p = L.Mul(L.Load(ref ea, i), fa);
             var q = L.Mul(L.Load(ref eb, i), fb);
             Divergence.Element<L, TV>(p, q, s, t, out var term, out var g);

@@ -1,10 +1,10 @@
-// One row of the fused distillation loss (LOSSES.md). Pass A is an online softmax in blocks: per block
-// the maxima of the student and teacher logits, the running maxima raised (rescaling the sums), then
-// exp(a - max) and exp(b - max) stored in per-thread scratch with the sums of both distributions and
-// the student's T = 1 sum, so every log-sum-exp comes from that one read of the row (forward KL and
-// TAID also sum their loss there). Pass B turns the stored exps into p and q (one factor per block): for
-// forward KL and TAID it writes dz = (p - q) / T; the other divergences sum the loss and store p and
-// g = dD/dp, and pass C writes p (g - sum p g) / T.
+// One row of the fused distillation loss (LOSSES.md). Pass A is an online softmax in blocks: exp(a - max)
+// and exp(b - max) against running maxima (the first block finds its maxima first; later ones track theirs
+// on the way and rescale the sums when a maximum rises), stored in per-thread scratch with the sums of both
+// distributions and the student's T = 1 sum, so every log-sum-exp comes from that one read of the row
+// (forward KL and TAID also sum their loss there), the next block's logits prefetched meanwhile. Pass B turns
+// the stored exps into p and q (one factor per block): for forward KL and TAID it writes dz = (p - q) / T;
+// the other divergences sum the loss and store p and g = dD/dp, and pass C writes p (g - sum p g) / T.
 // dz may alias the student logits: every pass reads z[i] before it writes dz[i], and z[target] first.
 using Distill.Losses;
 
@@ -14,7 +14,7 @@ namespace Distill.Backends.Cpu;
 internal readonly struct DistillRowSetup
 {
     public readonly Divergence Kind;
-    public readonly float Beta, Alpha, TaidT, InvT;
+    public readonly float Beta, Alpha, TaidT, InvT, Temperature;
     /// <summary>softScale / T and hardScale: the factors of dD/dp-chain and of dCE/dz in dz.</summary>
     public readonly float KS, KH;
     /// <summary>The hard part's mode for rows with a target (None without targets).</summary>
@@ -42,6 +42,7 @@ internal readonly struct DistillRowSetup
         Beta = o.Beta;
         Alpha = o.Alpha;
         TaidT = o.TaidT;
+        Temperature = o.Temperature;
         InvT = 1f / o.Temperature;
         KS = softScale * InvT;
         KH = hasTargets ? hardScale : 0f;
@@ -61,9 +62,11 @@ internal static unsafe class CpuDistillRows
     private struct RowStats
     {
         public double LseA, LseB, LseZ;
+        /// <summary>log of the final sums: lse = shift + log sum.</summary>
+        public double LogSumA, LogSumB;
         /// <summary>sum q (zt - z) (forward KL) or sum q z (TAID), when pass A was asked for it.</summary>
         public double Weighted;
-        /// <summary>The teacher row is finite (its sum carries the pass-A probe).</summary>
+        /// <summary>The pass-A probe saw only finite values (false: some teacher, or for forward KL possibly student, logit is not).</summary>
         public bool TeacherFinite;
     }
 
@@ -76,7 +79,7 @@ internal static unsafe class CpuDistillRows
         bool taid = st.Kind == Divergence.Taid;
         bool weighted = st.Kind is Divergence.ForwardKl or Divergence.Taid;
         var rs = PassA(z, zt, v, taid ? TeacherMode.Taid : TeacherMode.Dense, ce, weighted, st, sc);
-        badTeacher = !rs.TeacherFinite;
+        badTeacher = !rs.TeacherFinite && !AllFinite(zt, v);   // the probe can also trip on a non-finite student: look
         hard = hasTarget ? (float)(rs.LseZ - zy) : 0f;
         float hardC = HardConstant(ce, rs);
         float kh = hasTarget ? st.KH : 0f;
@@ -84,10 +87,9 @@ internal static unsafe class CpuDistillRows
         {
             case Divergence.ForwardKl:
             case Divergence.Taid:
-                // sum q (zt - z) / T = Weighted / (T SumB): forward KL = that + lse_S - lse_T; TAID (q its
-                // target) -sum q s = lse_S - sum q z / T.
-                double mean = rs.Weighted * st.InvT;
-                soft = (float)(taid ? rs.LseA - mean : mean + rs.LseA - rs.LseB);
+                // Weighted = sum q ((b - shift_T) - (a - shift_S)) or sum q (a - shift_S) (q the TAID target):
+                // forward KL = that + log SumS - log SumT; TAID = -sum q s = log SumS - that.
+                soft = (float)(taid ? rs.LogSumA - rs.Weighted : rs.Weighted + rs.LogSumA - rs.LogSumB);
                 if (dz == null) break;
                 var pb = new TargetGradPass
                 {
@@ -194,6 +196,43 @@ internal static unsafe class CpuDistillRows
         if (ce != CeMode.None) dz[target] -= kh;
     }
 
+    /// <summary>Largest exponent a lazily exponentiated block may reach over its shift (e^40 ~ 2e17).</summary>
+    private const float LazyMargin = 40f;
+
+    /// <summary>
+    /// Raises the running shifts to these raw maxima (when higher), rescaling the sums taken against the old
+    /// ones; Weighted's arguments move with the shifts (a - shift_S down by the rise: forward KL's term up, TAID's down).
+    /// </summary>
+    private static void Raise(ref ExpPass ex, float maxZ, float maxT, float invT)
+    {
+        if (maxZ > ex.ShiftZ)
+        {
+            float shiftA = maxZ * invT;   // max(z) / T = max(z / T): scaling by 1/T > 0 keeps the order
+            if (ex.WeightedSum && ex.SumB != 0)
+                ex.Weighted += (ex.Teacher == TeacherMode.Taid ? -1 : 1) * (shiftA - ex.ShiftA) * ex.SumB;
+            ex.SumA *= MathF.Exp(ex.ShiftA - shiftA);
+            ex.SumZ *= MathF.Exp(ex.ShiftZ - maxZ);
+            ex.ShiftA = shiftA;
+            ex.ShiftZ = maxZ;
+        }
+        float shiftB = maxT * invT;
+        if (shiftB > ex.ShiftB)
+        {
+            float f = MathF.Exp(ex.ShiftB - shiftB);
+            if (ex.WeightedSum && ex.Teacher == TeacherMode.Dense && ex.SumB != 0) ex.Weighted -= (shiftB - ex.ShiftB) * ex.SumB;
+            ex.SumB *= f;
+            ex.Weighted *= f;
+            ex.ShiftB = shiftB;
+        }
+    }
+
+    private static bool AllFinite(float* x, int n)
+    {
+        for (int i = 0; i < n; i++)
+            if (!float.IsFinite(x[i])) return false;
+        return true;
+    }
+
     /// <summary>exp(2 lse_T - lse_1) for CeMode.Square, lse_1 for CeMode.Exp (the hard softmax is p^2 exp(2 lse_T - lse_1) or exp(z - lse_1)).</summary>
     private static float HardConstant(CeMode ce, in RowStats rs) => ce switch
     {
@@ -206,15 +245,15 @@ internal static unsafe class CpuDistillRows
     private static float GradRow<TD>(TD divergence, float* z, float* zt, int v, float* dz, CeMode ce, float kh, float hardC,
         in DistillRowSetup st, in RowStats rs, CpuDistillScratch sc) where TD : struct, IGradDivergence
     {
-        var pb = new GradStorePass<TD>
-        {
-            Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Divergence = divergence, InvT = st.InvT,
-            LseA = (float)rs.LseA, LseB = (float)rs.LseB,
-        };
+        var pb = new GradStorePass<TD> { Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Divergence = divergence, InvT = st.InvT };
         for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
         {
-            pb.Fa = (float)Math.Exp(sc.OffA[k] - rs.LseA);
-            pb.Fb = (float)Math.Exp(sc.OffB[k] - rs.LseB);
+            pb.ShiftA = sc.OffA[k];
+            pb.ShiftB = sc.OffB[k];
+            pb.CA = (float)(sc.OffA[k] - rs.LseA);
+            pb.CB = (float)(sc.OffB[k] - rs.LseB);
+            pb.Fa = (float)Math.Exp(pb.CA);
+            pb.Fb = (float)Math.Exp(pb.CB);
             RowSweep.Run(ref pb, (nuint)i0, (nuint)Math.Min(v, i0 + Block));
         }
         if (dz != null)
@@ -230,47 +269,58 @@ internal static unsafe class CpuDistillRows
     }
 
     /// <summary>
-    /// Pass A: block by block, the maxima, then the stored exps and sums relative to the running maxima
-    /// (sums rescaled when a maximum rises); OffA/OffB[block] keep the shifts each block used.
+    /// Pass A: block by block, the stored exps and sums relative to running maxima (sums rescaled when a
+    /// maximum rises); OffA/OffB[block] keep the shifts each block used. The first block finds its maxima
+    /// first; later blocks exponentiate against the running maxima and track their own on the way (exps
+    /// up to e^LazyMargin are fine), redoing the block the first way in the rare case it rose further.
     /// </summary>
     private static RowStats PassA(float* z, float* zt, int v, TeacherMode teacher, CeMode ce, bool weighted, in DistillRowSetup st,
         CpuDistillScratch sc)
     {
         float invT = st.InvT;
+        // A block's exps may reach e^LazyMargin over its shift; the T = 1 sum's reach e^(T LazyMargin) (or
+        // squared), so the raw-logit margin is capped too: every stored value stays far from float overflow.
+        float marginZ = Math.Min(LazyMargin * st.Temperature, 2 * LazyMargin);
         var mx = new BlockMaxPass { Z = z, Zt = zt, Teacher = teacher, TaidT = st.TaidT };
         var ex = new ExpPass
         {
             Z = z, Zt = zt, Ea = sc.Ea, Eb = sc.Eb, Teacher = teacher, Ce = ce, WeightedSum = weighted, InvT = invT, TaidT = st.TaidT,
+            Probe = teacher != TeacherMode.None && !(weighted && teacher == TeacherMode.Dense), Prefetch = true,
             ShiftA = float.NegativeInfinity, ShiftB = float.NegativeInfinity, ShiftZ = float.NegativeInfinity,
         };
         for (int k = 0, i0 = 0; i0 < v; k++, i0 += Block)
         {
             nuint start = (nuint)i0, end = (nuint)Math.Min(v, i0 + Block);
+            if (k > 0)
+            {
+                var before = ex;
+                ex.TrackMax = true;
+                ex.MaxZ = ex.MaxT = float.NegativeInfinity;
+                RowSweep.Run(ref ex, start, end);
+                ex.TrackMax = false;
+                if (!(ex.MaxZ - ex.ShiftZ > marginZ || ex.MaxT * invT - ex.ShiftB > LazyMargin))
+                {
+                    sc.OffA[k] = ex.ShiftA;
+                    sc.OffB[k] = ex.ShiftB;
+                    Raise(ref ex, ex.MaxZ, ex.MaxT, invT);
+                    continue;
+                }
+                ex = before;   // rose too far for the stored exps: redo the block with its maxima first
+            }
             mx.MaxZ = mx.MaxT = float.NegativeInfinity;
             RowSweep.Run(ref mx, start, end);
-            if (mx.MaxZ > ex.ShiftZ)
-            {
-                float shiftA = mx.MaxZ * invT;   // max(z) / T = max(z / T): scaling by 1/T > 0 keeps the order
-                ex.SumA *= MathF.Exp(ex.ShiftA - shiftA);
-                ex.SumZ *= MathF.Exp(ex.ShiftZ - mx.MaxZ);
-                ex.ShiftA = shiftA;
-                ex.ShiftZ = mx.MaxZ;
-            }
-            float shiftB = mx.MaxT * invT;
-            if (shiftB > ex.ShiftB)
-            {
-                float f = MathF.Exp(ex.ShiftB - shiftB);
-                ex.SumB *= f;
-                ex.Weighted *= f;
-                ex.ShiftB = shiftB;
-            }
+            Raise(ref ex, mx.MaxZ, mx.MaxT, invT);
             RowSweep.Run(ref ex, start, end);
             sc.OffA[k] = ex.ShiftA;
             sc.OffB[k] = ex.ShiftB;
         }
-        var rs = new RowStats { LseA = ex.ShiftA + Math.Log(ex.SumA), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0,
-            TeacherFinite = float.IsFinite(ex.SumB) };
-        rs.LseB = teacher == TeacherMode.None ? 0 : ex.ShiftB + Math.Log(ex.SumB);
+        var rs = new RowStats
+        {
+            LogSumA = Math.Log(ex.SumA), LogSumB = Math.Log(ex.SumB), Weighted = weighted ? (double)ex.Weighted / ex.SumB : 0,
+            TeacherFinite = float.IsFinite(ex.SumB) && float.IsFinite(ex.Weighted),
+        };
+        rs.LseA = ex.ShiftA + rs.LogSumA;
+        rs.LseB = teacher == TeacherMode.None ? 0 : ex.ShiftB + rs.LogSumB;
         rs.LseZ = ce switch
         {
             CeMode.Same => rs.LseA,
