@@ -13,20 +13,13 @@ public unsafe class GemmBenchmarks
     [Params("1024x1024x1024", "2048x2048x2048", "2048x2048x512")]
     public string Shape { get; set; } = "";
 
-    /// <summary>NN: A (M, K), B (K, N); NT: B stored (N, K); TN: A stored (K, M).</summary>
-    [Params("NT", "NN", "TN")]
-    public string Op { get; set; } = "";
-
     private float* _a, _b, _c;
     private int _m, _n, _k;
-    private bool _transA, _transB;
 
     [GlobalSetup]
     public void Setup()
     {
         (_m, _n, _k) = Parse(Shape);
-        _transA = Op[0] == 'T';
-        _transB = Op[1] == 'T';
         _a = Alloc((long)_m * _k, 1);
         _b = Alloc((long)_k * _n, 2);
         _c = Alloc((long)_m * _n, 3);
@@ -40,9 +33,17 @@ public unsafe class GemmBenchmarks
         NativeMemory.AlignedFree(_c);
     }
 
+    /// <summary>Forward y = x W^T: A (M, K), B stored (N, K).</summary>
     [Benchmark]
-    public void Sgemm() =>
-        CpuGemm.Sgemm(_transA, _transB, _m, _n, _k, 1f, _a, _transA ? _m : _k, _b, _transB ? _k : _n, 0f, _c, _n);
+    public void ForwardNT() => CpuGemm.Sgemm(false, true, _m, _n, _k, 1f, _a, _k, _b, _k, 0f, _c, _n);
+
+    /// <summary>Input gradient dx = dy W: A (M, K), B (K, N).</summary>
+    [Benchmark]
+    public void BackwardDataNN() => CpuGemm.Sgemm(false, false, _m, _n, _k, 1f, _a, _k, _b, _n, 0f, _c, _n);
+
+    /// <summary>Weight gradient dW = dy^T x: A stored (K, M), B (K, N).</summary>
+    [Benchmark]
+    public void BackwardWeightTN() => CpuGemm.Sgemm(true, false, _m, _n, _k, 1f, _a, _m, _b, _n, 0f, _c, _n);
 
     public static double Flops(BenchmarkCase c)
     {

@@ -10,7 +10,7 @@ using Distill.Tensors;
 
 namespace Distill.Benchmarks;
 
-[MemoryDiagnoser]
+[MemoryDiagnoser, MedianColumn, MinColumn]
 public class OpBenchmarks
 {
     private const int N = 2048;            // rows (tokens in a batch)

@@ -39,7 +39,8 @@ public class CpuGemmTests
         yield return new object[] { 1024, 1024, 64 };
         yield return new object[] { 13, 1000, 300 };     // few rows: the team splits columns
         yield return new object[] { 2300, 40, 35 };      // more rows than one MC block
-        yield return new object[] { 70, 1100, 530 };     // several KC and NC blocks
+        yield return new object[] { 70, 1100, 530 };     // several depth (KC) and column (NC) blocks
+        yield return new object[] { 40, 70, 1100 };      // three uneven-K depth blocks
     }
 
     [Theory]
@@ -141,6 +142,7 @@ public class CpuGemmTests
     [Theory]
     [InlineData(150, 300, 600)]     // one column block: consecutive steps accumulate into the same C tiles
     [InlineData(150, 1100, 600)]    // several column blocks and depth blocks
+    [InlineData(128, 128, 128)]     // just big enough for the team: the worker often joins late or not at all
     public unsafe void RepeatedTeamRunsAgreeExactly(int m, int n, int k)
     {
         // Threads race through the steps; an ordering bug (a step accumulating into C before the
@@ -153,7 +155,7 @@ public class CpuGemmTests
         fixed (float* pa = a, pb = b, pc = c, pf = first)
         {
             CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pf, n);
-            for (int run = 0; run < 60; run++)
+            for (int run = 0; run < 200; run++)
             {
                 c.AsSpan().Fill(float.NaN);
                 CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);

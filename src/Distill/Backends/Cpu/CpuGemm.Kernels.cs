@@ -2,6 +2,7 @@
 // a local the JIT keeps in a register): 12x32 with Vector512 (24 zmm accumulators), 6x16 with Vector256.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Distill.Backends.Cpu;
 
@@ -27,6 +28,93 @@ public static unsafe partial class CpuGemm
         var c10_0 = Vector512<float>.Zero; var c10_1 = Vector512<float>.Zero;
         var c11_0 = Vector512<float>.Zero; var c11_1 = Vector512<float>.Zero;
         int p = 0;
+        // Runs all but the last 48 depth steps, then asks for the C tile so that its lines
+        // (rows ldc apart, often conflicting in L1) arrive while the last steps compute.
+        int kMain = Math.Max(0, kc - 48) & ~3;
+        for (; p < kMain; p += 4)
+        {
+            {
+                var b0 = Vector512.Load(b + 0);
+                var b1 = Vector512.Load(b + 16);
+                { var ar = Vector512.Create(a[0]); c0_0 = Vector512.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector512.Create(a[1]); c1_0 = Vector512.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector512.Create(a[2]); c2_0 = Vector512.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector512.Create(a[3]); c3_0 = Vector512.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector512.Create(a[4]); c4_0 = Vector512.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector512.Create(a[5]); c5_0 = Vector512.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(ar, b1, c5_1); }
+                { var ar = Vector512.Create(a[6]); c6_0 = Vector512.FusedMultiplyAdd(ar, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(ar, b1, c6_1); }
+                { var ar = Vector512.Create(a[7]); c7_0 = Vector512.FusedMultiplyAdd(ar, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(ar, b1, c7_1); }
+                { var ar = Vector512.Create(a[8]); c8_0 = Vector512.FusedMultiplyAdd(ar, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(ar, b1, c8_1); }
+                { var ar = Vector512.Create(a[9]); c9_0 = Vector512.FusedMultiplyAdd(ar, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(ar, b1, c9_1); }
+                { var ar = Vector512.Create(a[10]); c10_0 = Vector512.FusedMultiplyAdd(ar, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(ar, b1, c10_1); }
+                { var ar = Vector512.Create(a[11]); c11_0 = Vector512.FusedMultiplyAdd(ar, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(ar, b1, c11_1); }
+            }
+            {
+                var b0 = Vector512.Load(b + 32);
+                var b1 = Vector512.Load(b + 48);
+                { var ar = Vector512.Create(a[12]); c0_0 = Vector512.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector512.Create(a[13]); c1_0 = Vector512.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector512.Create(a[14]); c2_0 = Vector512.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector512.Create(a[15]); c3_0 = Vector512.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector512.Create(a[16]); c4_0 = Vector512.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector512.Create(a[17]); c5_0 = Vector512.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(ar, b1, c5_1); }
+                { var ar = Vector512.Create(a[18]); c6_0 = Vector512.FusedMultiplyAdd(ar, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(ar, b1, c6_1); }
+                { var ar = Vector512.Create(a[19]); c7_0 = Vector512.FusedMultiplyAdd(ar, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(ar, b1, c7_1); }
+                { var ar = Vector512.Create(a[20]); c8_0 = Vector512.FusedMultiplyAdd(ar, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(ar, b1, c8_1); }
+                { var ar = Vector512.Create(a[21]); c9_0 = Vector512.FusedMultiplyAdd(ar, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(ar, b1, c9_1); }
+                { var ar = Vector512.Create(a[22]); c10_0 = Vector512.FusedMultiplyAdd(ar, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(ar, b1, c10_1); }
+                { var ar = Vector512.Create(a[23]); c11_0 = Vector512.FusedMultiplyAdd(ar, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(ar, b1, c11_1); }
+            }
+            {
+                var b0 = Vector512.Load(b + 64);
+                var b1 = Vector512.Load(b + 80);
+                { var ar = Vector512.Create(a[24]); c0_0 = Vector512.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector512.Create(a[25]); c1_0 = Vector512.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector512.Create(a[26]); c2_0 = Vector512.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector512.Create(a[27]); c3_0 = Vector512.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector512.Create(a[28]); c4_0 = Vector512.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector512.Create(a[29]); c5_0 = Vector512.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(ar, b1, c5_1); }
+                { var ar = Vector512.Create(a[30]); c6_0 = Vector512.FusedMultiplyAdd(ar, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(ar, b1, c6_1); }
+                { var ar = Vector512.Create(a[31]); c7_0 = Vector512.FusedMultiplyAdd(ar, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(ar, b1, c7_1); }
+                { var ar = Vector512.Create(a[32]); c8_0 = Vector512.FusedMultiplyAdd(ar, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(ar, b1, c8_1); }
+                { var ar = Vector512.Create(a[33]); c9_0 = Vector512.FusedMultiplyAdd(ar, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(ar, b1, c9_1); }
+                { var ar = Vector512.Create(a[34]); c10_0 = Vector512.FusedMultiplyAdd(ar, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(ar, b1, c10_1); }
+                { var ar = Vector512.Create(a[35]); c11_0 = Vector512.FusedMultiplyAdd(ar, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(ar, b1, c11_1); }
+            }
+            {
+                var b0 = Vector512.Load(b + 96);
+                var b1 = Vector512.Load(b + 112);
+                { var ar = Vector512.Create(a[36]); c0_0 = Vector512.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector512.Create(a[37]); c1_0 = Vector512.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector512.Create(a[38]); c2_0 = Vector512.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector512.Create(a[39]); c3_0 = Vector512.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector512.Create(a[40]); c4_0 = Vector512.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector512.Create(a[41]); c5_0 = Vector512.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(ar, b1, c5_1); }
+                { var ar = Vector512.Create(a[42]); c6_0 = Vector512.FusedMultiplyAdd(ar, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(ar, b1, c6_1); }
+                { var ar = Vector512.Create(a[43]); c7_0 = Vector512.FusedMultiplyAdd(ar, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(ar, b1, c7_1); }
+                { var ar = Vector512.Create(a[44]); c8_0 = Vector512.FusedMultiplyAdd(ar, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(ar, b1, c8_1); }
+                { var ar = Vector512.Create(a[45]); c9_0 = Vector512.FusedMultiplyAdd(ar, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(ar, b1, c9_1); }
+                { var ar = Vector512.Create(a[46]); c10_0 = Vector512.FusedMultiplyAdd(ar, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(ar, b1, c10_1); }
+                { var ar = Vector512.Create(a[47]); c11_0 = Vector512.FusedMultiplyAdd(ar, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(ar, b1, c11_1); }
+            }
+            a += 48;
+            b += 128;
+        }
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * (nint)ldc + 0); Sse.Prefetch0(c + 0 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 1 * (nint)ldc + 0); Sse.Prefetch0(c + 1 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 2 * (nint)ldc + 0); Sse.Prefetch0(c + 2 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 3 * (nint)ldc + 0); Sse.Prefetch0(c + 3 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 4 * (nint)ldc + 0); Sse.Prefetch0(c + 4 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 5 * (nint)ldc + 0); Sse.Prefetch0(c + 5 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 6 * (nint)ldc + 0); Sse.Prefetch0(c + 6 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 7 * (nint)ldc + 0); Sse.Prefetch0(c + 7 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 8 * (nint)ldc + 0); Sse.Prefetch0(c + 8 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 9 * (nint)ldc + 0); Sse.Prefetch0(c + 9 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 10 * (nint)ldc + 0); Sse.Prefetch0(c + 10 * (nint)ldc + 16);
+            Sse.Prefetch0(c + 11 * (nint)ldc + 0); Sse.Prefetch0(c + 11 * (nint)ldc + 16);
+        }
         for (; p + 4 <= kc; p += 4)
         {
             {
@@ -163,6 +251,63 @@ public static unsafe partial class CpuGemm
         var c4_0 = Vector256<float>.Zero; var c4_1 = Vector256<float>.Zero;
         var c5_0 = Vector256<float>.Zero; var c5_1 = Vector256<float>.Zero;
         int p = 0;
+        // Runs all but the last 48 depth steps, then asks for the C tile so that its lines
+        // (rows ldc apart, often conflicting in L1) arrive while the last steps compute.
+        int kMain = Math.Max(0, kc - 48) & ~3;
+        for (; p < kMain; p += 4)
+        {
+            {
+                var b0 = Vector256.Load(b + 0);
+                var b1 = Vector256.Load(b + 8);
+                { var ar = Vector256.Create(a[0]); c0_0 = Vector256.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector256.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector256.Create(a[1]); c1_0 = Vector256.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector256.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector256.Create(a[2]); c2_0 = Vector256.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector256.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector256.Create(a[3]); c3_0 = Vector256.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector256.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector256.Create(a[4]); c4_0 = Vector256.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector256.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector256.Create(a[5]); c5_0 = Vector256.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(ar, b1, c5_1); }
+            }
+            {
+                var b0 = Vector256.Load(b + 16);
+                var b1 = Vector256.Load(b + 24);
+                { var ar = Vector256.Create(a[6]); c0_0 = Vector256.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector256.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector256.Create(a[7]); c1_0 = Vector256.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector256.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector256.Create(a[8]); c2_0 = Vector256.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector256.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector256.Create(a[9]); c3_0 = Vector256.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector256.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector256.Create(a[10]); c4_0 = Vector256.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector256.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector256.Create(a[11]); c5_0 = Vector256.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(ar, b1, c5_1); }
+            }
+            {
+                var b0 = Vector256.Load(b + 32);
+                var b1 = Vector256.Load(b + 40);
+                { var ar = Vector256.Create(a[12]); c0_0 = Vector256.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector256.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector256.Create(a[13]); c1_0 = Vector256.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector256.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector256.Create(a[14]); c2_0 = Vector256.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector256.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector256.Create(a[15]); c3_0 = Vector256.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector256.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector256.Create(a[16]); c4_0 = Vector256.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector256.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector256.Create(a[17]); c5_0 = Vector256.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(ar, b1, c5_1); }
+            }
+            {
+                var b0 = Vector256.Load(b + 48);
+                var b1 = Vector256.Load(b + 56);
+                { var ar = Vector256.Create(a[18]); c0_0 = Vector256.FusedMultiplyAdd(ar, b0, c0_0); c0_1 = Vector256.FusedMultiplyAdd(ar, b1, c0_1); }
+                { var ar = Vector256.Create(a[19]); c1_0 = Vector256.FusedMultiplyAdd(ar, b0, c1_0); c1_1 = Vector256.FusedMultiplyAdd(ar, b1, c1_1); }
+                { var ar = Vector256.Create(a[20]); c2_0 = Vector256.FusedMultiplyAdd(ar, b0, c2_0); c2_1 = Vector256.FusedMultiplyAdd(ar, b1, c2_1); }
+                { var ar = Vector256.Create(a[21]); c3_0 = Vector256.FusedMultiplyAdd(ar, b0, c3_0); c3_1 = Vector256.FusedMultiplyAdd(ar, b1, c3_1); }
+                { var ar = Vector256.Create(a[22]); c4_0 = Vector256.FusedMultiplyAdd(ar, b0, c4_0); c4_1 = Vector256.FusedMultiplyAdd(ar, b1, c4_1); }
+                { var ar = Vector256.Create(a[23]); c5_0 = Vector256.FusedMultiplyAdd(ar, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(ar, b1, c5_1); }
+            }
+            a += 24;
+            b += 64;
+        }
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * (nint)ldc + 0);
+            Sse.Prefetch0(c + 1 * (nint)ldc + 0);
+            Sse.Prefetch0(c + 2 * (nint)ldc + 0);
+            Sse.Prefetch0(c + 3 * (nint)ldc + 0);
+            Sse.Prefetch0(c + 4 * (nint)ldc + 0);
+            Sse.Prefetch0(c + 5 * (nint)ldc + 0);
+        }
         for (; p + 4 <= kc; p += 4)
         {
             {

@@ -1,6 +1,8 @@
 // Packing for CpuGemm: copies a block of op(A) into MR-row panels and of op(B) into NR-column panels,
 // k-major and zero-padded, so the micro-kernel reads both with unit stride and no edge checks.
 // The transposing cases (A not transposed, B transposed) use 4x4 / 8x8 SIMD register transposes.
+// Hot methods here are AggressiveOptimization: tier-0 code would call Vector*.Load as functions, and
+// tiering promotes them only after ~100 ms, i.e. after the first several large GEMMs.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -12,6 +14,7 @@ public static unsafe partial class CpuGemm
     /// <summary>
     /// One A panel: dst[p * MR + r] = op(A)(i0 + r, p0 + p) for r &lt; rows, p &lt; kc; rows rows..MR-1 are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in GemmJob job, int i0, int rows, int p0, int kc, float* dst)
     {
         int mr = job.Mr;
@@ -26,6 +29,16 @@ public static unsafe partial class CpuGemm
                 {
                     Vector256.Store(Vector256.Load(src), dst);
                     Vector128.Store(Vector128.Load(src + 8), dst + 8);
+                }
+                return;
+            }
+            if (rows == mr && mr == 6)
+            {
+                for (int p = 0; p < kc; p++, src += lda, dst += 6)
+                {
+                    Vector128.Store(Vector128.Load(src), dst);
+                    dst[4] = src[4];
+                    dst[5] = src[5];
                 }
                 return;
             }
@@ -80,6 +93,7 @@ public static unsafe partial class CpuGemm
     /// <summary>
     /// One B panel: dst[p * NR + j] = op(B)(p0 + p, j0 + j) for j &lt; cols, p &lt; kc; columns cols..NR-1 are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in GemmJob job, int p0, int kc, int j0, int cols, float* dst)
     {
         int nr = job.Nr;

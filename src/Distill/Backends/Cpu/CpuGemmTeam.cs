@@ -21,11 +21,12 @@ internal sealed class CpuGemmTeam
     private readonly CpuGemmBuffers _buffers;
     private readonly object _gate = new();
     private GemmJob _job;
-    private int _pending;          // workers still inside the current job
+    private int _inside = Closed;  // workers inside the current job, plus Closed when none may join
     private int[] _counters = [];  // (steps, 16): one cache line of GemmCounter values per step
     private Exception? _error;
 
     private const int CounterStride = 16;
+    private const int Closed = 1 << 30;
 
     /// <summary>Threads in the team, the caller included.</summary>
     public int Size => _size;
@@ -55,11 +56,16 @@ internal sealed class CpuGemmTeam
             else Array.Clear(_counters, 0, need);
             _job = job;
             _error = null;
-            Volatile.Write(ref _pending, _size - 1);
+            // Open the job to workers (once any straggler from the last job has backed off), wake them,
+            // and work on it too. Units go to whoever grabs them, so a worker that wakes late is not
+            // waited for: the caller closes the job when done and waits only for workers inside it.
+            var spin = new SpinWait();
+            while (Interlocked.CompareExchange(ref _inside, 0, Closed) != Closed) spin.SpinOnce(sleep1Threshold: -1);
             foreach (var w in _wake) w.Release();
             Participate(0);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            Interlocked.Add(ref _inside, Closed);
+            spin = new SpinWait();
+            while (Volatile.Read(ref _inside) != Closed) spin.SpinOnce(sleep1Threshold: -1);
             if (_error is { } e) throw new InvalidOperationException("CpuGemm: a GEMM thread failed", e);
             return true;
         }
@@ -115,8 +121,8 @@ internal sealed class CpuGemmTeam
         while (true)
         {
             _wake[tid - 1].Wait();
-            Participate(tid);
-            Interlocked.Decrement(ref _pending);
+            if ((Interlocked.Increment(ref _inside) & Closed) == 0) Participate(tid);
+            Interlocked.Decrement(ref _inside);
         }
     }
 }
