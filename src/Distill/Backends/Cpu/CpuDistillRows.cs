@@ -106,7 +106,7 @@ internal static unsafe class CpuDistillRows
         public double LseA, LseB, LseZ;
         /// <summary>log of the final sums: lse = shift + log sum.</summary>
         public double LogSumA, LogSumB;
-        /// <summary>sum q (zt - z) (forward KL) or sum q z (TAID), when pass A was asked for it.</summary>
+        /// <summary>sum q ((b - shift_T) - (a - shift_S)) (forward KL) or sum q (a - shift_S) (TAID), when pass A was asked for it.</summary>
         public double Weighted;
         /// <summary>The pass-A probe saw only finite values (false: some teacher, or for forward KL possibly student, logit is not).</summary>
         public bool TeacherFinite;
