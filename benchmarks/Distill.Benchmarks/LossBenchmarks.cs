@@ -105,14 +105,23 @@ public unsafe class LossBenchmarks
         LogSoftmax(_xs, _ls);                                            // log_softmax(s / T)
         LogSoftmax(_xt, _lt);                                            // log_softmax(t / T)
         Rows(_lt, _ls, _tmp, (lt, ls, o) => SimdMap.Binary(default(KlTermOp), lt, ls, o));      // kl_div terms exp(lt) (lt - ls)
-        double kl = be.Sum(_tmp);
-        LogSoftmax(_student, _ls1);                                      // cross_entropy = log_softmax + nll
         var y = _targets.AsSpan<int>();
+        var rowKl = new double[_n];                                      // (kl.sum(-1) * mask).sum()
+        nint pk = _tmp.Pointer;
+        int v = _v;
+        CpuParallel.For(_n, v, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++) rowKl[r] = SimdMap.SumDouble(new ReadOnlySpan<float>((float*)pk + (long)r * v, v));
+        });
+        double kl = 0;
+        for (int r = 0; r < _n; r++) if (y[r] != -100) kl += rowKl[r];
+        LogSoftmax(_student, _ls1);                                      // cross_entropy = log_softmax + nll
         var ls1 = _ls1.AsSpan();
         double nll = 0;
         for (int r = 0; r < _n; r++) if (y[r] != -100) nll -= ls1[r * _v + y[r]];
         // backward
-        Rows(_lt, _lt, _tmp, (lt, _, o) => SimdMap.Unary(new NegScaledExpOp(softFactor), lt, o));   // d kl / d ls = -exp(lt) g
+        var mask = _targets.AsSpan<int>().ToArray();
+        RowsIndexed(_lt, _tmp, (r, lt, o) => SimdMap.Unary(new NegScaledExpOp(mask[r] == -100 ? 0f : softFactor), lt, o));   // d kl / d ls = -exp(lt) g mask
         LogSoftmaxBackward(_tmp, _ls, _tmp2);                            // d / d (s / T)
         be.Scale(_tmp2, invT, _grad);                                    // d / d s (soft part)
         be.Zero(_tmp);                                                   // nll backward: -g at the target
@@ -139,6 +148,19 @@ public unsafe class LossBenchmarks
         {
             for (long r = r0; r < r1; r++)
                 op(new ReadOnlySpan<float>((float*)pa + r * v, v), new ReadOnlySpan<float>((float*)pb + r * v, v), new Span<float>((float*)po + r * v, v));
+        });
+    }
+
+    private delegate void IndexedRowOp(long r, ReadOnlySpan<float> a, Span<float> o);
+
+    private void RowsIndexed(Tensor a, Tensor o, IndexedRowOp op)
+    {
+        nint pa = a.Pointer, po = o.Pointer;
+        int v = _v;
+        CpuParallel.For(_n, v, (r0, r1) =>
+        {
+            for (long r = r0; r < r1; r++)
+                op(r, new ReadOnlySpan<float>((float*)pa + r * v, v), new Span<float>((float*)po + r * v, v));
         });
     }
 
