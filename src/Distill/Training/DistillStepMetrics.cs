@@ -9,5 +9,7 @@ namespace Distill.Training;
 /// <param name="FeatureTotal">Sum of weight * term over the feature terms.</param>
 /// <param name="GradNorm">Global gradient norm before clipping (NaN when no update was made).</param>
 /// <param name="Tokens">Tokens counted in the logit loss.</param>
+/// <param name="LossChunkRows">Rows per chunk of the fused head + loss.</param>
+/// <param name="LossScratchBytes">Memory of the fused loss's chunk buffers (one chunk of student and teacher logits, row losses).</param>
 public sealed record DistillStepMetrics(float Loss, float Soft, float Hard, IReadOnlyList<float> Features, float FeatureTotal,
-    double GradNorm, int Tokens, DistillStepTimings Timings);
+    double GradNorm, int Tokens, int LossChunkRows, long LossScratchBytes, DistillStepTimings Timings);

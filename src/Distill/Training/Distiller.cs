@@ -130,7 +130,7 @@ public sealed class Distiller : IDisposable
         if (total.RequiresGrad) tape.Backward(total);
         double backwardMs = Lap();
         return new DistillStepMetrics(loss, logitLoss.Soft, logitLoss.Hard, featureValues, featureTotal, double.NaN, logitLoss.Tokens,
-            new DistillStepTimings(teacherMs, studentMs, lossMs, featureMs, backwardMs, 0));
+            logitLoss.ChunkRows, logitLoss.ScratchBytes, new DistillStepTimings(teacherMs, studentMs, lossMs, featureMs, backwardMs, 0));
     }
 
     /// <summary>
