@@ -159,6 +159,7 @@ public static class ChunkedDistillLoss
                 tape.Own(hidden.Grad);
             }
             else be.Axpy(g, dHidden, Ops.GradOf(hidden));
+            dHidden.Dispose();                                             // an adopted view keeps the memory alive
         }
         if (dHead is not null)
         {

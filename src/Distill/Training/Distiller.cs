@@ -36,6 +36,8 @@ public sealed class Distiller : IDisposable
                     student.LayerCount + 1, teacher.LayerCount + 1, options.ProjectionSeed + 1000 * i);
             _teacherLayersNeeded = options.Features.SelectMany(f => f.LayerMap).Select(p => p.Teacher).Distinct().Order().ToArray();
             Optimizer = new AdamW(student.Parameters.Tensors.Concat(_features.SelectMany(f => f.Parameters)), options.Optimizer);
+            // Gradients exist before the first step, so that step already rents what every later step rents.
+            foreach (var p in Optimizer.Parameters) Ops.GradOf(p);
         }
         catch
         {
@@ -97,6 +99,7 @@ public sealed class Distiller : IDisposable
         }
 
         using var tape = Tape.Record();
+        tape.ReleaseGradientsEarly = true;
         TeacherSignal signal;
         IReadOnlyList<Tensor>? teacherHidden = cachedHidden;
         if (cached is null)
