@@ -226,15 +226,27 @@ public static class ChunkedDistillLoss
                 Require(op, t.Ids.Shape[-1] >= 1 && t.Ids.Shape[-1] <= v, $"top-k width {t.Ids.Shape[-1]} must be in [1, {v}]");
                 Require(op, t.Lse.Numel == n, $"top-k lse {t.Lse.Shape} must hold one value per row ({n})");
                 Require(op, t.Ids.Device == device && t.Logits.Device == device && t.Lse.Device == device, "top-k tensors are on another device");
-                if (device.Kind == DeviceKind.Cpu)
-                {
-                    var ids = t.Ids.AsSpan<int>();
-                    for (int i = 0; i < ids.Length; i++)
-                        if ((uint)ids[i] >= (uint)v)
-                            throw new ArgumentOutOfRangeException(nameof(teacher), $"{op}: top-k id {ids[i]} at {i} is out of range for vocab {v}");
-                }
+                CheckTopKIds(op, t.Ids, n, v);
                 break;
         }
+    }
+
+    /// <summary>Every top-k id in [0, V) and distinct within its row (the sparse kernel relies on it).</summary>
+    private static void CheckTopKIds(string op, Tensor ids, int n, int v)
+    {
+        ReadOnlySpan<int> host = ids.Device.Kind == DeviceKind.Cpu ? ids.AsSpan<int>() : ids.ToArray<int>();
+        int k = n == 0 ? 0 : host.Length / n;
+        var seenAt = new int[v];   // (V) last row + 1 that used each id
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < k; j++)
+            {
+                int id = host[r * k + j];
+                if ((uint)id >= (uint)v)
+                    throw new ArgumentOutOfRangeException(nameof(ids), $"{op}: top-k id {id} at row {r}, slot {j} is out of range for vocab {v}");
+                if (seenAt[id] == r + 1)
+                    throw new ArgumentException($"{op}: top-k id {id} appears twice in row {r} (ids must be distinct)");
+                seenAt[id] = r + 1;
+            }
     }
 
     private static void Require(string op, bool ok, string message)
