@@ -69,23 +69,11 @@ public sealed class Gpt2 : ICausalLm
         return Load(ckpt);
     }
 
-    internal static Gpt2 Load(HfCheckpoint ckpt)
-    {
-        var model = new Gpt2(Gpt2Config.From(ckpt.Config));
-        try
-        {
-            // Hub checkpoints name tensors without the "transformer." prefix and carry the causal-mask
-            // buffers attn.bias / attn.masked_bias; save_pretrained writes the prefix and no buffers.
-            ckpt.LoadInto(model.Parameters, name => [name, name[P.Length..]],
-                ignore: n => n.EndsWith(".attn.bias") || n.EndsWith(".attn.masked_bias") || n == "lm_head.weight");
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+    // Hub checkpoints name tensors without the "transformer." prefix and carry the causal-mask
+    // buffers attn.bias / attn.masked_bias; save_pretrained writes the prefix and no buffers.
+    internal static Gpt2 Load(HfCheckpoint ckpt) =>
+        ckpt.LoadModel(new Gpt2(Gpt2Config.From(ckpt.Config)), name => [name, name[P.Length..]],
+            ignore: n => n.EndsWith(".attn.bias") || n.EndsWith(".attn.masked_bias") || n == "lm_head.weight");
 
     public void Save(string directory) => HfCheckpoint.Save(directory, Config.ToJson(), Parameters);
 

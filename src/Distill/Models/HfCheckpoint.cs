@@ -115,6 +115,21 @@ internal sealed class HfCheckpoint : IDisposable
                 $"{Directory}: {extra.Count} unexpected tensor(s) for this {ModelType ?? "model"} config: {string.Join(", ", extra.Take(5))}{(extra.Count > 5 ? ", ..." : "")}");
     }
 
+    /// <summary>Fills a freshly built model from the checkpoint (see LoadInto); disposes it if loading fails.</summary>
+    public TModel LoadModel<TModel>(TModel model, Func<string, string[]> aliases, Func<string, bool> ignore) where TModel : ICausalLm
+    {
+        try
+        {
+            LoadInto(model.Parameters, aliases, ignore);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Writes config.json and model.safetensors (F32, Hugging Face names), each atomically.</summary>
     public static void Save(string directory, JsonObject config, ParameterSet parameters)
     {

@@ -70,21 +70,12 @@ public sealed class Llama : ICausalLm
         return Load(ckpt);
     }
 
+    // Tied checkpoints may still carry lm_head.weight (a copy of the embedding): ignore it then.
     internal static Llama Load(HfCheckpoint ckpt)
     {
-        var model = new Llama(LlamaConfig.From(ckpt.Config));
-        try
-        {
-            // Tied checkpoints may still carry lm_head.weight (a copy of the embedding): ignore it then.
-            ckpt.LoadInto(model.Parameters, name => [name],
-                ignore: n => n.EndsWith(".rotary_emb.inv_freq") || (model.Config.TieWordEmbeddings && n == "lm_head.weight"));
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = LlamaConfig.From(ckpt.Config);
+        return ckpt.LoadModel(new Llama(config), name => [name],
+            ignore: n => n.EndsWith(".rotary_emb.inv_freq") || (config.TieWordEmbeddings && n == "lm_head.weight"));
     }
 
     public void Save(string directory) => HfCheckpoint.Save(directory, Config.ToJson(), Parameters);

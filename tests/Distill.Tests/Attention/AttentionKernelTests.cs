@@ -94,6 +94,48 @@ public class AttentionKernelTests
     }
 
     [Fact]
+    public void EmptyShapesAreNoOps()
+    {
+        foreach (var (b, t) in new[] { (0, 5), (2, 0) })
+        {
+            using var q = Tensor.Empty(new Shape(b, t, 4, 8));
+            using var k = Tensor.Empty(new Shape(b, t, 2, 8));
+            using var o = Tensor.Empty(q.Shape);
+            using var lse = Tensor.Empty(new Shape(b, 4, t));
+            CpuBackend.Instance.Attention(q, k, k, 0.3f, o, lse);
+            CpuBackend.Instance.AttentionBackward(q, k, k, o, lse, o, 0.3f, q, k, k);
+        }
+    }
+
+    [Fact]
+    public void LongSequenceWithGroupedHeadsMatchesTwin()
+    {
+        // Several key blocks and backward panels, uneven everywhere: T = 300, D = 40, 3 query heads per kv head.
+        const int b = 1, t = 300, hq = 3, hkv = 1, d = 40;
+        var c = new Case(b, t, hq, hkv, d, seed: 77);
+        var dOut = Rand.Uniform(c.Q.Length, seed: 78);
+        using var q = Tensor.FromArray(c.Q, b, t, hq, d);
+        using var k = Tensor.FromArray(c.K, b, t, hkv, d);
+        using var v = Tensor.FromArray(c.V, b, t, hkv, d);
+        using var o = Tensor.Empty(new Shape(b, t, hq, d));
+        using var lse = Tensor.Empty(new Shape(b, hq, t));
+        using var g = Tensor.FromArray(dOut, b, t, hq, d);
+        using var dq = Tensor.Zeros(q.Shape);
+        using var dk = Tensor.Zeros(k.Shape);
+        using var dv = Tensor.Zeros(v.Shape);
+        CpuBackend.Instance.Attention(q, k, v, c.Scale, o, lse);
+        CpuBackend.Instance.AttentionBackward(q, k, v, o, lse, g, c.Scale, dq, dk, dv);
+        Close.All(ToFloat(c.Out), o.AsSpan(), Atol, Rtol, "out");
+        Close.All(ToFloat(c.Lse), lse.AsSpan(), Atol, Rtol, "lse");
+        double[] eq = new double[c.Q.Length], ek = new double[c.K.Length], ev = new double[c.K.Length];
+        CpuReference.AttentionBackward<double>(ToDouble(c.Q), ToDouble(c.K), ToDouble(c.V), c.Out, c.Lse, ToDouble(dOut),
+            c.Scale, eq, ek, ev, b, t, hq, hkv, d);
+        Close.All(ToFloat(eq), dq.AsSpan(), Atol, Rtol, "dq");
+        Close.All(ToFloat(ek), dk.AsSpan(), Atol, Rtol, "dk");
+        Close.All(ToFloat(ev), dv.AsSpan(), Atol, Rtol, "dv");
+    }
+
+    [Fact]
     public void ParallelRunsAreBitwiseRepeatable()
     {
         const int b = 2, t = 50, hq = 4, hkv = 2, d = 24;

@@ -44,6 +44,50 @@ public class EmbeddingTests
     }
 
     [Fact]
+    public void ScatterMatchesTwinOverChannelLengths()
+    {
+        // Column blocks of 16 split across threads, vector body plus scalar tail: every C in 0..256 and beyond.
+        foreach (int c in Rand.Lengths().Where(n => n <= 1025))
+        {
+            const int n = 40, vocab = 7;
+            var ids = Rand.Ints(n, seed: c, below: vocab);
+            var dOut = Rand.Normal(n * c, seed: c + 1);
+            var dTable0 = Rand.Normal(vocab * c, seed: c + 2);
+            var expectGrad = (float[])dTable0.Clone();
+            CpuReference.EmbeddingBackward<float>(ids, dOut, expectGrad, c);
+            var table = Rand.Normal(vocab * c, seed: c + 3);
+            var expectOut = new float[n * c];
+            CpuReference.Embedding<float>(ids, table, expectOut, c);
+            using var idt = Tensor.FromArray(ids, n);
+            using var tt = Tensor.FromArray(table, vocab, c);
+            using var ot = Tensor.Empty(new Shape(n, c));
+            CpuBackend.Instance.Embedding(idt, tt, ot);
+            Assert.Equal(expectOut, ot.ToArray());
+            foreach (bool wide in new[] { true, false })
+            {
+                using var gt = Tensor.FromArray(dOut, n, c);
+                using var dt = Tensor.FromArray(dTable0, vocab, c);
+                CpuBackend.Instance.EmbeddingBackwardCore(idt, gt, dt, wide);
+                Assert.Equal(expectGrad, dt.ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void NoTokensLeaveTheGradientUntouched()
+    {
+        using var ids = Tensor.FromArray(Array.Empty<int>(), 0);
+        using var table = Tensor.FromArray(Rand.Uniform(12, 1), 3, 4);
+        using var y = Tensor.Empty(new Shape(0, 4));
+        using var g = Tensor.Empty(new Shape(0, 4));
+        using var dt = Tensor.FromArray(Rand.Uniform(12, 2), 3, 4);
+        var before = dt.ToArray();
+        CpuBackend.Instance.Embedding(ids, table, y);
+        CpuBackend.Instance.EmbeddingBackward(ids, g, dt);
+        Assert.Equal(before, dt.ToArray());
+    }
+
+    [Fact]
     public void TwinBackwardMatchesFiniteDifferences()
     {
         const int vocab = 5, c = 3;

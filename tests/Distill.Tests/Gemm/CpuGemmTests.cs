@@ -137,4 +137,29 @@ public class CpuGemmTests
             Run(ta, tb, 200 + i, 190, 150, 1f, i % 2 == 0 ? 0f : 1f, path: GemmPath.Parallel, seed: 100 + i);
         });
     }
+
+    [Theory]
+    [InlineData(150, 300, 600)]     // one column block: consecutive steps accumulate into the same C tiles
+    [InlineData(150, 1100, 600)]    // several column blocks and depth blocks
+    public unsafe void RepeatedTeamRunsAgreeExactly(int m, int n, int k)
+    {
+        // Threads race through the steps; an ordering bug (a step accumulating into C before the
+        // previous depth block wrote it, a buffer repacked too early) shows as a run that differs from
+        // the others. Same blocking and summation order per tile: runs are bitwise equal.
+        var a = Support.Rand.Uniform(m * k, 1);
+        var b = Support.Rand.Uniform(n * k, 2);
+        var first = new float[m * n];
+        var c = new float[m * n];
+        fixed (float* pa = a, pb = b, pc = c, pf = first)
+        {
+            CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pf, n);
+            for (int run = 0; run < 60; run++)
+            {
+                c.AsSpan().Fill(float.NaN);
+                CpuGemm.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);
+                Assert.True(c.AsSpan().SequenceEqual(first), $"run {run} differs from the first");
+            }
+        }
+        Run(false, true, m, n, k, path: GemmPath.Parallel);
+    }
 }

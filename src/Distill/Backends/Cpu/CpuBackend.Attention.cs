@@ -2,6 +2,7 @@
 // keys and values are packed once into per-thread scratch, then every query head of the group walks
 // its rows in small panels (scores of one panel only, never (T, T)), parallel over (batch, kv head)
 // items. Backward recomputes probabilities from the saved log-sum-exp.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Distill.Tensors;
 using K = Distill.Backends.Cpu.CpuAttentionKernels;
@@ -76,6 +77,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Query rows [rowStart, rowEnd) of every query head of kv head hkv in batch b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionForwardItem<TOps, TV>(AttentionDims dims, float* q, float* k, float* v, float scale,
         float* output, float* lse, int b, int hkv, int rowStart, int rowEnd)
         where TOps : struct, IAttentionVec<TV> where TV : struct
@@ -85,30 +87,33 @@ public sealed unsafe partial class CpuBackend
         int tp = K.PadKeys(keys);
         long ldq = (long)hq * d, ldk = (long)dims.Hkv * d;
 
-        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + 8L * dp + 4L * tp);
-        float* kt = scratch;                     // (tp / 32, D, 32) packed K^T
-        float* vr = kt + (long)tp * d;           // (keys, Dp) packed V rows
-        float* qPanel = vr + (long)keys * dp;    // (4, D) scaled query rows
-        float* oPanel = qPanel + 4L * dp;        // (4, Dp) unnormalised output rows
-        float* sPanel = oPanel + 4L * dp;        // (4, tp) scores, then e^(s - max)
+        // Everything the item reads is packed up front in streaming passes (strided rows of one head
+        // are slow to fetch on demand): K^T blocks, V rows padded to Dp, and per head the scaled queries.
+        int rowCount = rowEnd - rowStart, rowCount4 = (rowCount + 3) / 4 * 4;
+        float* scratch = CpuAttentionScratch.Rent((long)tp * d + (long)keys * dp + (long)rowCount4 * d + 4L * dp + 4L * tp);
+        float* kt = scratch;                           // (tp / 32, D, 32) packed K^T
+        float* vr = kt + (long)tp * d;                 // (keys, Dp) V rows
+        float* qRows = vr + (long)keys * dp;           // (rowCount4, D) scale * q rows of one head; pad rows zero
+        float* oPanel = qRows + (long)rowCount4 * d;   // (4, Dp) unnormalised output rows
+        float* sPanel = oPanel + 4L * dp;              // (4, tp) scores, then e^(s - max)
 
         K.PackTransposedBlocks(k + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, kt);
-        K.PackRows(v + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, dp, 1f, vr);
+        K.PackRows<TOps, TV>(v + (long)b * t * ldk + (long)hkv * d, ldk, keys, d, dp, 1f, vr);
 
         Span<float> inv = stackalloc float[4];
+        new Span<float>(qRows + (long)rowCount * d, (rowCount4 - rowCount) * d).Clear();
         for (int g = 0; g < dims.Group; g++)
         {
             int h = hkv * dims.Group + g;
-            float* qHead = q + (long)b * t * ldq + (long)h * d;
             float* oHead = output + (long)b * t * ldq + (long)h * d;
             float* lseRow = lse + ((long)b * hq + h) * t;
+            K.PackRows<TOps, TV>(q + (long)b * t * ldq + (long)h * d + rowStart * ldq, ldq, rowCount, d, d, scale, qRows);
             for (int i0 = rowStart; i0 < rowEnd; i0 += 4)
             {
                 int rows = Math.Min(4, rowEnd - i0);
-                int kend = i0 + rows, width = K.PadKeys(kend);
-                K.PackRows(qHead + i0 * ldq, ldq, rows, d, d, scale, qPanel);
-                if (rows < 4) new Span<float>(qPanel + (long)rows * d, (4 - rows) * d).Clear();
-                K.Scores4<TOps, TV>(qPanel, d, kt, d, width / K.KeyBlock, sPanel, tp);
+                int kend = i0 + rows, width = K.PadColumns(kend);
+                K.PrefetchRows(oHead + kend * ldq, ldq, Math.Min(4, rowEnd - kend), d);   // next panel's output lines
+                K.Scores4<TOps, TV>(qRows + (long)(i0 - rowStart) * d, d, kt, d, width, sPanel, tp);
                 for (int r = 0; r < 4; r++)
                 {
                     float* row = sPanel + (long)r * tp;
@@ -123,14 +128,9 @@ public sealed unsafe partial class CpuBackend
                         new Span<float>(row, kend).Clear();
                     }
                 }
-                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, kend, dp, oPanel, dp);
+                K.RowsTimesMatrix4<TOps, TV>(sPanel, tp, vr, dp, kend, dp, oPanel, dp);
                 for (int r = 0; r < rows; r++)
-                {
-                    float* src = oPanel + (long)r * dp;
-                    float* dst = oHead + (i0 + r) * ldq;
-                    float f = inv[r];
-                    for (int c = 0; c < d; c++) dst[c] = src[c] * f;
-                }
+                    K.ScaleRow<TOps, TV>(oPanel + (long)r * dp, d, inv[r], oHead + (i0 + r) * ldq);
             }
         }
     }
@@ -161,6 +161,7 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionBackwardItem<TOps, TV>(AttentionDims dims, float* q, float* k, float* v, float* output,
         float* lse, float* dOutput, float scale, float* dq, float* dk, float* dv, int b, int hkv)
         where TOps : struct, IAttentionVec<TV> where TV : struct
@@ -170,12 +171,13 @@ public sealed unsafe partial class CpuBackend
         int t4 = (t + 3) / 4 * 4;
         long ldq = (long)hq * d, ldk = (long)dims.Hkv * d;
 
-        long floats = 2L * tp * d + (long)t * dp + 2L * t4 * dp + 3L * rb * dp + 2L * rb * tp + rb;
+        // K rows are read in place when D is a whole number of vectors, else packed with zero padding.
+        bool packK = dp != d;
+        long floats = 2L * tp * d + (packK ? (long)t * dp : 0) + 2L * t4 * dp + 3L * rb * dp + 2L * rb * tp + rb;
         float* scratch = CpuAttentionScratch.Rent(floats);
         float* kt = scratch;                      // (tp / 32, D, 32) packed K^T
         float* vt = kt + (long)tp * d;            // (tp / 32, D, 32) packed V^T
-        float* kr = vt + (long)tp * d;            // (T, Dp) K rows
-        float* dkAcc = kr + (long)t * dp;         // (T4, Dp) dK of this kv head, summed over the group
+        float* dkAcc = vt + (long)tp * d;         // (T4, Dp) dK of this kv head, summed over the group
         float* dvAcc = dkAcc + (long)t4 * dp;     // (T4, Dp) dV likewise
         float* qPanel = dvAcc + (long)t4 * dp;    // (RB, Dp) scale * q rows
         float* doPanel = qPanel + (long)rb * dp;  // (RB, Dp) dO rows
@@ -183,12 +185,15 @@ public sealed unsafe partial class CpuBackend
         float* pPanel = dqPanel + (long)rb * dp;  // (RB, tp) scores, then probabilities P
         float* dsPanel = pPanel + (long)rb * tp;  // (RB, tp) dP, then dS
         float* delta = dsPanel + (long)rb * tp;   // (RB) rowsum(dO * O)
+        float* kr = delta + rb;                   // (T, Dp) packed K rows, or K itself with stride ldkr
+        long ldkr = dp;
 
         float* kBase = k + (long)b * t * ldk + (long)hkv * d;
         float* vBase = v + (long)b * t * ldk + (long)hkv * d;
         K.PackTransposedBlocks(kBase, ldk, t, d, kt);
         K.PackTransposedBlocks(vBase, ldk, t, d, vt);
-        K.PackRows(kBase, ldk, t, d, dp, 1f, kr);
+        if (packK) K.PackRows<TOps, TV>(kBase, ldk, t, d, dp, 1f, kr);
+        else { kr = kBase; ldkr = ldk; }
         new Span<float>(dkAcc, checked(2 * t4 * dp)).Clear();
 
         for (int g = 0; g < dims.Group; g++)
@@ -199,59 +204,50 @@ public sealed unsafe partial class CpuBackend
             for (int i0 = 0; i0 < t; i0 += rb)
             {
                 int rows = Math.Min(rb, t - i0), rows4 = (rows + 3) / 4 * 4;
-                int kend = i0 + rows, width = K.PadKeys(kend), keys4 = (kend + 3) / 4 * 4;
-                K.PackRows(q + headOffset + i0 * ldq, ldq, rows, d, dp, scale, qPanel);
-                K.PackRows(dOutput + headOffset + i0 * ldq, ldq, rows, d, dp, 1f, doPanel);
+                int kend = i0 + rows, keys4 = (kend + 3) / 4 * 4;
+                int next = Math.Min(rb, t - kend);                 // rows of the next panel, fetched ahead
+                K.PrefetchRows(output + headOffset + kend * ldq, ldq, next, d);
+                K.PrefetchRows(dq + headOffset + kend * ldq, ldq, next, d);
+                K.PackRows<TOps, TV>(q + headOffset + i0 * ldq, ldq, rows, d, dp, scale, qPanel);
+                K.PackRows<TOps, TV>(dOutput + headOffset + i0 * ldq, ldq, rows, d, dp, 1f, doPanel);
                 if (rows < rows4)
                 {
                     new Span<float>(qPanel + (long)rows * dp, (rows4 - rows) * dp).Clear();
                     new Span<float>(doPanel + (long)rows * dp, (rows4 - rows) * dp).Clear();
                 }
                 for (int r = 0; r < rows; r++)
-                {
-                    float* o = output + headOffset + (i0 + r) * ldq;
-                    float* gr = doPanel + (long)r * dp;
-                    float s = 0;
-                    for (int c = 0; c < d; c++) s += gr[c] * o[c];
-                    delta[r] = s;
-                }
+                    delta[r] = K.Dot<TOps, TV>(doPanel + (long)r * dp, output + headOffset + (i0 + r) * ldq, d);
+
+                // Per 4-row tile, only the keys its last row can see: scores, P and dS, then dQ += scale dS K.
                 for (int r0 = 0; r0 < rows4; r0 += 4)
                 {
-                    K.Scores4<TOps, TV>(qPanel + (long)r0 * dp, dp, kt, d, width / K.KeyBlock, pPanel + (long)r0 * tp, tp);
-                    K.Scores4<TOps, TV>(doPanel + (long)r0 * dp, dp, vt, d, width / K.KeyBlock, dsPanel + (long)r0 * tp, tp);
+                    int tileKeys = Math.Min(kend, i0 + r0 + 4), width = K.PadColumns(tileKeys);
+                    float* pTile = pPanel + (long)r0 * tp, dsTile = dsPanel + (long)r0 * tp;
+                    K.Scores4<TOps, TV>(qPanel + (long)r0 * dp, dp, kt, d, width, pTile, tp);
+                    K.Scores4<TOps, TV>(doPanel + (long)r0 * dp, dp, vt, d, width, dsTile, tp);
+                    for (int r = r0; r < r0 + 4; r++)
+                    {
+                        if (r < rows)
+                        {
+                            K.ProbsAndScoreGrads<TOps, TV>(pPanel + (long)r * tp, dsPanel + (long)r * tp, i0 + r + 1, width, lseRow[i0 + r], delta[r]);
+                        }
+                        else
+                        {
+                            new Span<float>(pPanel + (long)r * tp, width).Clear();
+                            new Span<float>(dsPanel + (long)r * tp, width).Clear();
+                        }
+                    }
+                    K.RowsTimesMatrix4<TOps, TV>(dsTile, tp, kr, ldkr, tileKeys, dp, dqPanel + (long)r0 * dp, dp);
                 }
                 for (int r = 0; r < rows; r++)
-                    K.ProbsAndScoreGrads<TOps, TV>(pPanel + (long)r * tp, dsPanel + (long)r * tp, i0 + r + 1, width, lseRow[i0 + r], delta[r]);
-                for (int r = rows; r < rows4; r++)
-                {
-                    new Span<float>(pPanel + (long)r * tp, width).Clear();
-                    new Span<float>(dsPanel + (long)r * tp, width).Clear();
-                }
+                    K.AddScaledRow<TOps, TV>(dqPanel + (long)r * dp, d, scale, dq + headOffset + (i0 + r) * ldq);
 
-                K.RankUpdate4<TOps, TV>(pPanel, tp, rows, doPanel, dp, dvAcc, keys4);     // dV += P^T dO
-                K.RankUpdate4<TOps, TV>(dsPanel, tp, rows, qPanel, dp, dkAcc, keys4);    // dK += dS^T (scale q)
-                for (int r0 = 0; r0 < rows4; r0 += 4)                                        // dQ += scale dS K
-                    K.RowsTimesMatrix4<TOps, TV>(dsPanel + (long)r0 * tp, tp, kr, kend, dp, dqPanel + (long)r0 * dp, dp);
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = dqPanel + (long)r * dp;
-                    float* dst = dq + headOffset + (i0 + r) * ldq;
-                    for (int c = 0; c < d; c++) dst[c] += scale * src[c];
-                }
+                K.RankUpdate4<TOps, TV>(pPanel, tp, rows, doPanel, dp, dvAcc, keys4, i0);     // dV += P^T dO
+                K.RankUpdate4<TOps, TV>(dsPanel, tp, rows, qPanel, dp, dkAcc, keys4, i0);    // dK += dS^T (scale q)
             }
         }
 
-        float* dkBase = dk + (long)b * t * ldk + (long)hkv * d;
-        float* dvBase = dv + (long)b * t * ldk + (long)hkv * d;
-        for (int j = 0; j < t; j++)
-        {
-            float* sk = dkAcc + (long)j * dp, sv = dvAcc + (long)j * dp;
-            float* gk = dkBase + j * ldk, gv = dvBase + j * ldk;
-            for (int c = 0; c < d; c++)
-            {
-                gk[c] += sk[c];
-                gv[c] += sv[c];
-            }
-        }
+        K.AccumulateRows<TOps, TV>(dkAcc, dp, dk + (long)b * t * ldk + (long)hkv * d, ldk, t, d);
+        K.AccumulateRows<TOps, TV>(dvAcc, dp, dv + (long)b * t * ldk + (long)hkv * d, ldk, t, d);
     }
 }

@@ -1,6 +1,7 @@
 // Token embedding on the CPU: gather rows by id, and the backward scatter-add. The scatter is split
 // over column blocks, not tokens, so threads never share an element and every element sums its
 // tokens in token order: deterministic and identical to the sequential twin, with no atomics.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Distill.Tensors;
 
@@ -50,6 +51,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>dst[0 .. n) += src[0 .. n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddInto<TOps, TV>(float* src, float* dst, int n)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {

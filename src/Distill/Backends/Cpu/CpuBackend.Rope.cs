@@ -1,6 +1,7 @@
 // Rotary position embedding (Hugging Face rotate-half) on the CPU: parallel over (batch, position)
 // rows, vectorised over each head's half dimension. Products are rounded separately (no FMA), as
 // PyTorch's x * cos + rotate_half(x) * sin is, so results match it and the scalar twin bit for bit.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Distill.Tensors;
 
@@ -38,6 +39,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>One head vector of 2 * half floats: forward y = R x, or backward dx += R^T dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RopeHead<TOps, TV>(float* src, float* dst, float* cos, float* sin, int half, bool backward)
         where TOps : struct, IAttentionVec<TV> where TV : struct
     {

@@ -57,7 +57,7 @@ public static unsafe partial class CpuGemm
 
     private static void RunSingle(in GemmJob job)
     {
-        Run(in job, CpuGemmBuffers.ForThisThread(in job), 0, 1, null);
+        Run(in job, CpuGemmBuffers.ForThisThread(in job), 0, null);
     }
 
     /// <summary>

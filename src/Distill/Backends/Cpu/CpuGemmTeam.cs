@@ -1,7 +1,11 @@
-// The threads that run one large GEMM together: the caller plus (cores - 1) persistent workers, with
-// a spinning barrier between packing and compute. Dedicated threads (not Parallel.For) because the
-// barrier needs every participant running at once, and a thread-pool hand-off cannot promise that.
+// The threads that run one large GEMM together: the caller plus (cores - 1) persistent workers that
+// hand out packing and compute units through per-step counters. Dedicated threads (not Parallel.For)
+// because participants wait on each other's packing, and a thread-pool hand-off cannot promise they
+// all run; persistent so that a training step's hundreds of GEMMs pay no thread start-up.
 namespace Distill.Backends.Cpu;
+
+/// <summary>The per-step counters: units handed out and units finished, for packing and for compute.</summary>
+internal enum GemmCounter { PackNext, PackDone, WorkNext, WorkDone }
 
 /// <summary>
 /// A fixed team of threads for <see cref="CpuGemm.Sgemm"/>. One GEMM at a time: a caller that finds
@@ -18,9 +22,13 @@ internal sealed class CpuGemmTeam
     private readonly object _gate = new();
     private GemmJob _job;
     private int _pending;          // workers still inside the current job
-    private int _barrierLeft;      // participants yet to reach the current barrier
-    private int _barrierSense;     // flips each time a barrier opens
+    private int[] _counters = [];  // (steps, 16): one cache line of GemmCounter values per step
     private Exception? _error;
+
+    private const int CounterStride = 16;
+
+    /// <summary>Threads in the team, the caller included.</summary>
+    public int Size => _size;
 
     private CpuGemmTeam(int size)
     {
@@ -42,10 +50,11 @@ internal sealed class CpuGemmTeam
         try
         {
             _buffers.Ensure(CpuGemm.PackedAFloats(in job), CpuGemm.PackedBFloats(in job), 2);
+            int need = CpuGemm.Steps(in job) * CounterStride;
+            if (_counters.Length < need) _counters = new int[Math.Max(need, 2 * _counters.Length)];
+            else Array.Clear(_counters, 0, need);
             _job = job;
             _error = null;
-            _barrierLeft = _size;
-            _barrierSense = 0;
             Volatile.Write(ref _pending, _size - 1);
             foreach (var w in _wake) w.Release();
             Participate(0);
@@ -60,18 +69,28 @@ internal sealed class CpuGemmTeam
         }
     }
 
-    /// <summary>Waits until every participant has reached this barrier (sense: the caller's own flag, starting at 0).</summary>
-    public void Barrier(ref int sense)
+    /// <summary>Hands out the next unit of a step (0, 1, 2, ... across all threads).</summary>
+    public int Grab(GemmCounter counter, int step) =>
+        Interlocked.Increment(ref _counters[step * CounterStride + (int)counter]) - 1;
+
+    /// <summary>Marks one unit of a step finished; publishes what the unit wrote.</summary>
+    public void Finished(GemmCounter counter, int step) =>
+        Interlocked.Increment(ref _counters[step * CounterStride + (int)counter]);
+
+    /// <summary>Waits until all packing units of the step are finished.</summary>
+    public void WaitPacked(int step, int units) => WaitFor(step * CounterStride + (int)GemmCounter.PackDone, units);
+
+    /// <summary>Waits until all compute units of the step are finished (no-op for steps before the first).</summary>
+    public void WaitComputed(int step, int units)
     {
-        sense ^= 1;
-        if (Interlocked.Decrement(ref _barrierLeft) == 0)
-        {
-            _barrierLeft = _size;
-            Volatile.Write(ref _barrierSense, sense);
-            return;
-        }
+        if (step >= 0) WaitFor(step * CounterStride + (int)GemmCounter.WorkDone, units);
+    }
+
+    private void WaitFor(int at, int count)
+    {
+        if (Volatile.Read(ref _counters[at]) >= count) return;
         var spin = new SpinWait();
-        while (Volatile.Read(ref _barrierSense) != sense)
+        while (Volatile.Read(ref _counters[at]) < count)
         {
             if (Volatile.Read(ref _error) is not null) throw new OperationCanceledException("CpuGemm: another GEMM thread failed");
             spin.SpinOnce(sleep1Threshold: -1);
@@ -82,11 +101,11 @@ internal sealed class CpuGemmTeam
     {
         try
         {
-            CpuGemm.Run(in _job, _buffers, tid, _size, this);
+            CpuGemm.Run(in _job, _buffers, tid, this);
         }
         catch (Exception e)
         {
-            // The first failure is the one reported; the others are threads leaving the barrier.
+            // The first failure is the one reported; the others are threads that stopped waiting for it.
             Interlocked.CompareExchange(ref _error, e, null);
         }
     }

@@ -32,7 +32,8 @@ internal readonly struct GeluOp : IUnaryOp
 
 /// <summary>
 /// dx + dy * gelu'(x), gelu'(x) = s + 2 x s (1 - s) du/dx with s = sigmoid(2u), du/dx = K (1 + 3 C x^2)
-/// (from 1 - tanh^2(u) = 4 s (1 - s)). Inputs (x, dy, dx).
+/// (from 1 - tanh^2(u) = 4 s (1 - s)). Inputs (x, dy, dx). 1 - s is e s (e = exp(-2u)) for x >= 0,
+/// where 1 - s itself would cancel.
 /// </summary>
 internal readonly struct GeluBackwardOp : ITernaryOp
 {
@@ -42,9 +43,11 @@ internal readonly struct GeluBackwardOp : ITernaryOp
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dx)
     {
         var x2 = x * x;
-        var s = SimdMath.Sigmoid(x * Vector512.FusedMultiplyAdd(x2, Vector512.Create(TwoKC), Vector512.Create(TwoK)));
+        var e = SimdMath.Exp(-x * Vector512.FusedMultiplyAdd(x2, Vector512.Create(TwoKC), Vector512.Create(TwoK)));
+        var s = Vector512<float>.One / (Vector512<float>.One + e);
+        var oneMinusS = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), e * s, Vector512<float>.One - s);
         var twoDu = Vector512.FusedMultiplyAdd(x2, Vector512.Create(TwoK * ThreeC), Vector512.Create(TwoK));  // 2 du/dx
-        var g = Vector512.FusedMultiplyAdd(x * (s - s * s), twoDu, s);
+        var g = Vector512.FusedMultiplyAdd(x * (s * oneMinusS), twoDu, s);
         return Vector512.FusedMultiplyAdd(dy, g, dx);
     }
 
@@ -52,17 +55,21 @@ internal readonly struct GeluBackwardOp : ITernaryOp
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dx)
     {
         var x2 = x * x;
-        var s = SimdMath.Sigmoid(x * Vector256.FusedMultiplyAdd(x2, Vector256.Create(TwoKC), Vector256.Create(TwoK)));
+        var e = SimdMath.Exp(-x * Vector256.FusedMultiplyAdd(x2, Vector256.Create(TwoKC), Vector256.Create(TwoK)));
+        var s = Vector256<float>.One / (Vector256<float>.One + e);
+        var oneMinusS = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), e * s, Vector256<float>.One - s);
         var twoDu = Vector256.FusedMultiplyAdd(x2, Vector256.Create(TwoK * ThreeC), Vector256.Create(TwoK));
-        var g = Vector256.FusedMultiplyAdd(x * (s - s * s), twoDu, s);
+        var g = Vector256.FusedMultiplyAdd(x * (s * oneMinusS), twoDu, s);
         return Vector256.FusedMultiplyAdd(dy, g, dx);
     }
 
     public float Invoke(float x, float dy, float dx)
     {
         float x2 = x * x;
-        float s = SimdMath.Sigmoid(x * (TwoK + TwoKC * x2));
-        float g = s + x * (s - s * s) * (TwoK + TwoK * ThreeC * x2);
+        float e = MathF.Exp(-x * (TwoK + TwoKC * x2));
+        float s = 1f / (1f + e);
+        float oneMinusS = x >= 0 ? e * s : 1f - s;
+        float g = s + x * (s * oneMinusS) * (TwoK + TwoK * ThreeC * x2);
         return MathF.FusedMultiplyAdd(dy, g, dx);
     }
 }
@@ -77,29 +84,38 @@ internal readonly struct SiluOp : IUnaryOp
     public float Invoke(float x) => x / (1f + MathF.Exp(-x));
 }
 
-/// <summary>dx + dy * silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). Inputs (x, dy, dx).</summary>
+/// <summary>
+/// dx + dy * silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). Inputs (x, dy, dx). 1 - s is e s
+/// (e = exp(-x)) for x >= 0, where 1 - s itself would cancel.
+/// </summary>
 internal readonly struct SiluBackwardOp : ITernaryOp
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dx)
     {
-        var s = SimdMath.Sigmoid(x);
-        var g = s * Vector512.FusedMultiplyAdd(x, Vector512<float>.One - s, Vector512<float>.One);
+        var e = SimdMath.Exp(-x);
+        var s = Vector512<float>.One / (Vector512<float>.One + e);
+        var oneMinusS = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), e * s, Vector512<float>.One - s);
+        var g = s * Vector512.FusedMultiplyAdd(x, oneMinusS, Vector512<float>.One);
         return Vector512.FusedMultiplyAdd(dy, g, dx);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dx)
     {
-        var s = SimdMath.Sigmoid(x);
-        var g = s * Vector256.FusedMultiplyAdd(x, Vector256<float>.One - s, Vector256<float>.One);
+        var e = SimdMath.Exp(-x);
+        var s = Vector256<float>.One / (Vector256<float>.One + e);
+        var oneMinusS = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), e * s, Vector256<float>.One - s);
+        var g = s * Vector256.FusedMultiplyAdd(x, oneMinusS, Vector256<float>.One);
         return Vector256.FusedMultiplyAdd(dy, g, dx);
     }
 
     public float Invoke(float x, float dy, float dx)
     {
-        float s = SimdMath.Sigmoid(x);
-        return MathF.FusedMultiplyAdd(dy, s * (1f + x * (1f - s)), dx);
+        float e = MathF.Exp(-x);
+        float s = 1f / (1f + e);
+        float oneMinusS = x >= 0 ? e * s : 1f - s;
+        return MathF.FusedMultiplyAdd(dy, s * MathF.FusedMultiplyAdd(x, oneMinusS, 1f), dx);
     }
 }
 

@@ -1,7 +1,7 @@
 // The one SIMD driver of the CPU backend: runs an op struct (SimdOp.cs) over spans with Vector512 when
-// AVX-512 is there, else Vector256, and a scalar tail; maps (elementwise, outputs may alias inputs at the
-// same index) and reductions (float sums with four accumulators, max, double sum). Single-threaded:
-// callers split rows or chunks across cores with CpuParallel.For.
+// AVX-512 is there, else Vector256, and a scalar tail. Maps are elementwise (outputs may alias inputs at
+// the same index); reductions sum in float over vector accumulators with the scalar tail in double, or
+// take a max, or sum in double. Single-threaded: callers split rows or chunks with CpuParallel.For.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -142,8 +142,9 @@ internal static class SimdMap
             for (; i + 8 <= len; i += 8) s0 += op.Invoke(Vector256.LoadUnsafe(ref px, i));
             sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         }
-        for (; i < len; i++) sum += op.Invoke(Unsafe.Add(ref px, i));
-        return sum;
+        double rest = 0;   // the scalar tail (all of it without SIMD) in double, so long rows stay accurate
+        for (; i < len; i++) rest += op.Invoke(Unsafe.Add(ref px, i));
+        return (float)(sum + rest);
     }
 
     /// <summary>Sum of op(a[i], b[i]) in float.</summary>
@@ -180,8 +181,9 @@ internal static class SimdMap
             for (; i + 8 <= len; i += 8) s0 += op.Invoke(Vector256.LoadUnsafe(ref pa, i), Vector256.LoadUnsafe(ref pb, i));
             sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         }
-        for (; i < len; i++) sum += op.Invoke(Unsafe.Add(ref pa, i), Unsafe.Add(ref pb, i));
-        return sum;
+        double rest = 0;
+        for (; i < len; i++) rest += op.Invoke(Unsafe.Add(ref pa, i), Unsafe.Add(ref pb, i));
+        return (float)(sum + rest);
     }
 
     /// <summary>Sum of op(a[i], b[i], c[i]) in float.</summary>
@@ -217,11 +219,15 @@ internal static class SimdMap
                 s0 += op.Invoke(Vector256.LoadUnsafe(ref pa, i), Vector256.LoadUnsafe(ref pb, i), Vector256.LoadUnsafe(ref pc, i));
             sum = Vector256.Sum(s0 + s1);
         }
-        for (; i < len; i++) sum += op.Invoke(Unsafe.Add(ref pa, i), Unsafe.Add(ref pb, i), Unsafe.Add(ref pc, i));
-        return sum;
+        double rest = 0;
+        for (; i < len; i++) rest += op.Invoke(Unsafe.Add(ref pa, i), Unsafe.Add(ref pb, i), Unsafe.Add(ref pc, i));
+        return (float)(sum + rest);
     }
 
-    /// <summary>y[i] = op(x[i]) and returns the float sum of y (softmax's exp pass).</summary>
+    /// <summary>
+    /// y[i] = op(x[i]) and returns the float sum of y (softmax's exp pass), summed in the same order as
+    /// <see cref="Sum{TOp}(TOp, ReadOnlySpan{float})"/> so both give the same bits.
+    /// </summary>
     public static float UnarySum<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp
     {
         int n = x.Length;
@@ -232,15 +238,21 @@ internal static class SimdMap
         float sum = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> s0 = default, s1 = default;
-            for (; i + 32 <= len; i += 32)
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i + 64 <= len; i += 64)
             {
                 var v0 = op.Invoke(Vector512.LoadUnsafe(ref px, i));
                 var v1 = op.Invoke(Vector512.LoadUnsafe(ref px, i + 16));
+                var v2 = op.Invoke(Vector512.LoadUnsafe(ref px, i + 32));
+                var v3 = op.Invoke(Vector512.LoadUnsafe(ref px, i + 48));
                 v0.StoreUnsafe(ref py, i);
                 v1.StoreUnsafe(ref py, i + 16);
+                v2.StoreUnsafe(ref py, i + 32);
+                v3.StoreUnsafe(ref py, i + 48);
                 s0 += v0;
                 s1 += v1;
+                s2 += v2;
+                s3 += v3;
             }
             for (; i + 16 <= len; i += 16)
             {
@@ -248,19 +260,25 @@ internal static class SimdMap
                 v.StoreUnsafe(ref py, i);
                 s0 += v;
             }
-            sum = Vector512.Sum(s0 + s1);
+            sum = Vector512.Sum((s0 + s1) + (s2 + s3));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> s0 = default, s1 = default;
-            for (; i + 16 <= len; i += 16)
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i + 32 <= len; i += 32)
             {
                 var v0 = op.Invoke(Vector256.LoadUnsafe(ref px, i));
                 var v1 = op.Invoke(Vector256.LoadUnsafe(ref px, i + 8));
+                var v2 = op.Invoke(Vector256.LoadUnsafe(ref px, i + 16));
+                var v3 = op.Invoke(Vector256.LoadUnsafe(ref px, i + 24));
                 v0.StoreUnsafe(ref py, i);
                 v1.StoreUnsafe(ref py, i + 8);
+                v2.StoreUnsafe(ref py, i + 16);
+                v3.StoreUnsafe(ref py, i + 24);
                 s0 += v0;
                 s1 += v1;
+                s2 += v2;
+                s3 += v3;
             }
             for (; i + 8 <= len; i += 8)
             {
@@ -268,15 +286,16 @@ internal static class SimdMap
                 v.StoreUnsafe(ref py, i);
                 s0 += v;
             }
-            sum = Vector256.Sum(s0 + s1);
+            sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         }
+        double rest = 0;
         for (; i < len; i++)
         {
             float v = op.Invoke(Unsafe.Add(ref px, i));
             Unsafe.Add(ref py, i) = v;
-            sum += v;
+            rest += v;
         }
-        return sum;
+        return (float)(sum + rest);
     }
 
     /// <summary>

@@ -75,14 +75,4 @@ internal static class SimdMath
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Exp(float x) => MathF.Exp(x);
-
-    /// <summary>1 / (1 + exp(-x)); saturates to 0 and 1 without NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

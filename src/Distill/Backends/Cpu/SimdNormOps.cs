@@ -42,7 +42,7 @@ internal readonly struct NormalizeBackwardOp(float mean, float rstd, float meanD
     {
         var r = Vector512.Create(rstd);
         var xhat = (x - Vector512.Create(mean)) * r;
-        var t = Vector512.FusedMultiplyAdd(w, dy, Vector512.Create(-meanDnorm));
+        var t = w * dy - Vector512.Create(meanDnorm);   // not fused: w dy rounds as in the mean, so C = 1 gives 0
         t = Vector512.FusedMultiplyAdd(xhat, Vector512.Create(-meanDnormXhat), t);
         return Vector512.FusedMultiplyAdd(t, r, dx);
     }
@@ -51,7 +51,7 @@ internal readonly struct NormalizeBackwardOp(float mean, float rstd, float meanD
     {
         var r = Vector256.Create(rstd);
         var xhat = (x - Vector256.Create(mean)) * r;
-        var t = Vector256.FusedMultiplyAdd(w, dy, Vector256.Create(-meanDnorm));
+        var t = w * dy - Vector256.Create(meanDnorm);
         t = Vector256.FusedMultiplyAdd(xhat, Vector256.Create(-meanDnormXhat), t);
         return Vector256.FusedMultiplyAdd(t, r, dx);
     }
@@ -59,7 +59,7 @@ internal readonly struct NormalizeBackwardOp(float mean, float rstd, float meanD
     public float Invoke(float x, float w, float dy, float dx)
     {
         float xhat = (x - mean) * rstd;
-        float t = MathF.FusedMultiplyAdd(w, dy, -meanDnorm);
+        float t = w * dy - meanDnorm;
         t = MathF.FusedMultiplyAdd(xhat, -meanDnormXhat, t);
         return MathF.FusedMultiplyAdd(t, rstd, dx);
     }
