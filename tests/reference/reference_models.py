@@ -338,7 +338,6 @@ def distill_run(ref, student0, teacher, proj0, ids, targets, layer_map, prefix):
 def distill_step_cases(ref):
     """A tiny GPT-2 teacher/student pair and one distillation step (and a few AdamW steps) on one batch:
     loss = 0.5 T^2 FKL(T=2) + 0.5 CE, plain and with 0.7 * hidden-state MSE through projections."""
-    torch.manual_seed(4242)
     models = os.path.join(ref.OUT_DIR, "models")
     teacher = init_params(gpt2_shapes(DISTILL_TEACHER))
     student = init_params(gpt2_shapes(DISTILL_STUDENT))
