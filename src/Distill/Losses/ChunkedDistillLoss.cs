@@ -15,21 +15,28 @@ public static class ChunkedDistillLoss
     public const long DefaultBudgetBytes = 64L << 20;
 
     /// <summary>
-    /// Rows per chunk for n rows of vocab v: as many as fit budgetBytes with one (or, when the teacher's
-    /// logits are made here too, two) float rows of v each; at least 1, at most n.
+    /// Fewest rows a chunk picked from a budget gets (unless there are fewer rows): every chunk repacks the
+    /// head weights for its GEMMs (V x C each), which below a few hundred rows costs more than it saves.
     /// </summary>
-    public static int ChunkRowsFor(long n, int vocab, bool teacherLogitsToo, long budgetBytes = DefaultBudgetBytes)
+    public const int MinBudgetChunkRows = 256;
+
+    /// <summary>
+    /// Rows per chunk for n rows of vocab v: as many as fit budgetBytes with one (or, when the teacher's
+    /// logits are made here too, two) float rows of v each, but at least minRows; never more than n.
+    /// </summary>
+    public static int ChunkRowsFor(long n, int vocab, bool teacherLogitsToo, long budgetBytes = DefaultBudgetBytes, int minRows = MinBudgetChunkRows)
     {
         if (budgetBytes <= 0) throw new ArgumentOutOfRangeException(nameof(budgetBytes), budgetBytes, "ChunkedDistillLoss: the memory budget must be positive");
         long perRow = Math.Max(1L, vocab) * sizeof(float) * (teacherLogitsToo ? 2 : 1);
-        return (int)Math.Clamp(budgetBytes / perRow, 1, Math.Max(1, n));
+        long rows = Math.Max(budgetBytes / perRow, Math.Max(1, minRows));
+        return (int)Math.Clamp(rows, 1, Math.Max(1, n));
     }
 
     /// <summary>
     /// The configured distillation loss of logits = hidden W^T against the teacher signal.
     /// hidden: (N, C) or (..., C), the student's final-norm output (on the tape); head: (V, C), the
     /// student's LM head (tied or not); targets: N I32 ids or null (no hard part, every row counted).
-    /// chunkRows &gt; 0 fixes the rows per chunk; 0 picks them from budgetBytes.
+    /// chunkRows &gt; 0 fixes the rows per chunk; 0 picks them from budgetBytes (see <see cref="ChunkRowsFor"/>).
     /// Under a recording tape, backward adds upstream * dL/dhidden and upstream * dL/dW to their .Grad.
     /// </summary>
     public static ChunkedDistillLossResult Compute(Tensor hidden, Tensor head, Tensor? targets, TeacherSignal teacher,

@@ -12,15 +12,19 @@ public sealed record DistillerOptions
     public AdamWOptions Optimizer { get; init; } = new();
     /// <summary>Hidden-state terms added to the logit loss, each with its weight and layer map (needs a live teacher or its hidden states).</summary>
     public IReadOnlyList<FeatureLossTerm> Features { get; init; } = [];
-    /// <summary>Memory for one chunk of the fused head + loss (student and teacher logits of the chunk).</summary>
-    public long LossChunkBudgetBytes { get; init; } = ChunkedDistillLoss.DefaultBudgetBytes;
+    /// <summary>
+    /// Memory for one chunk of the fused head + loss (student and teacher logits of the chunk; at least
+    /// ChunkedDistillLoss.MinBudgetChunkRows rows). 32 MiB: 512 rows at vocab 8192.
+    /// </summary>
+    public long LossChunkBudgetBytes { get; init; } = 32L << 20;
     /// <summary>Rows per loss chunk; 0 picks them from <see cref="LossChunkBudgetBytes"/>.</summary>
     public int LossChunkRows { get; init; }
     /// <summary>
     /// Tokens the teacher forward handles at once (whole sequences, at least one): a no-grad forward keeps
-    /// every activation until it ends, so splitting the batch bounds the teacher's memory. 0: the whole batch.
+    /// every activation until it ends, so splitting the batch bounds the teacher's memory (each part's
+    /// activations return to the pool before the next part reuses them). 0: the whole batch at once.
     /// </summary>
-    public int TeacherTokensPerForward { get; init; } = 512;
+    public int TeacherTokensPerForward { get; init; } = 256;
     /// <summary>Seed of the hidden-state projections' initialisation.</summary>
     public int ProjectionSeed { get; init; }
 

@@ -206,7 +206,9 @@ public class ChunkedDistillLossTests
         Assert.Equal(256, ChunkedDistillLoss.ChunkRowsFor(2048, 32768, teacherLogitsToo: true));
         Assert.Equal(512, ChunkedDistillLoss.ChunkRowsFor(2048, 32768, teacherLogitsToo: false));
         Assert.Equal(100, ChunkedDistillLoss.ChunkRowsFor(100, 8192, true));                              // never more than N
-        Assert.Equal(1, ChunkedDistillLoss.ChunkRowsFor(10, 1 << 20, true, budgetBytes: 1000));          // at least one row
+        Assert.Equal(256, ChunkedDistillLoss.ChunkRowsFor(2048, 32768, true, budgetBytes: 16 << 20));   // the floor: 64 rows would fit
+        Assert.Equal(64, ChunkedDistillLoss.ChunkRowsFor(2048, 32768, true, budgetBytes: 16 << 20, minRows: 1));
+        Assert.Equal(1, ChunkedDistillLoss.ChunkRowsFor(10, 1 << 20, true, budgetBytes: 1000, minRows: 1));   // at least one row
     }
 
     [Fact]
