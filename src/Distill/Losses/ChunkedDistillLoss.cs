@@ -62,17 +62,17 @@ public static class ChunkedDistillLoss
         var (softSum, hardSum, scratch) = RunChunks(hidden, head, targets, teacher, options, n, c, v, chunk,
             dHidden, dHead, softScale, hardScale);
 
-        float soft = tokens == 0 ? 0f : (float)(softSum / tokens);
-        float hard = tokens == 0 || targets is null ? 0f : (float)(hardSum / tokens);
+        double softMean = tokens == 0 ? 0 : softSum / tokens;
+        double hardMean = tokens == 0 || targets is null ? 0 : hardSum / tokens;
         var loss = Ops.NewTensor(new Shape(1), DType.F32, hidden.Device);
         var be = Backend.For(hidden);
-        be.Fill(loss, (float)(softScale * softSum + hardScale * hardSum));
+        be.Fill(loss, (float)(options.SoftFactor * softMean + options.HardWeight * hardMean));
         if (tape is not null && (gradHidden || gradHead))
         {
             loss.RequiresGrad = true;
             tape.Push(loss, () => Backward(tape, loss, hidden, head, dHidden, dHead));
         }
-        return new ChunkedDistillLossResult(loss, soft, hard, tokens, chunk, scratch);
+        return new ChunkedDistillLossResult(loss, (float)softMean, (float)hardMean, tokens, chunk, scratch);
     }
 
     /// <summary>The chunk loop. Returns the summed per-row soft and hard losses and the scratch bytes used.</summary>
