@@ -382,12 +382,18 @@ def model_cases():
     reference_models.model_cases(sys.modules[__name__])
 
 
+def distill_step_cases():
+    # one distillation step on a tiny GPT-2 teacher/student pair (reference_models.distill_step_cases)
+    import reference_models
+    reference_models.distill_step_cases(sys.modules[__name__])
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for name, fn in (("matmul", matmul_cases), ("elementwise", elementwise_cases), ("norms", norm_cases),
                      ("softmax", softmax_cases), ("rope", rope_cases), ("attention", attention_cases),
                      ("embedding", embedding_cases), ("cast", cast_cases), ("distill", distill_cases),
-                     ("models", model_cases)):
+                     ("models", model_cases), ("distill_step", distill_step_cases)):
         torch.manual_seed(1234 + sum(map(ord, name)))   # per-family seed: adding a case elsewhere changes nothing here
         fn()
     total = 0

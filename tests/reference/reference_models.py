@@ -73,10 +73,17 @@ def init_params(shapes):
 
 
 def gpt2_forward(ref, p, c, ids):
+    _, final = gpt2_hidden(ref, p, c, ids)
+    return final @ p["transformer.wte.weight"].T                               # tied head
+
+
+def gpt2_hidden(ref, p, c, ids):
+    """Hidden states as Distill's CausalLmOutput: [embeddings, after block 1, ...] and the final-norm output."""
     B, T = ids.shape
     C, H = c["n_embd"], c["n_head"]
     D, eps = C // H, c["layer_norm_epsilon"]
     x = p["transformer.wte.weight"][ids] + p["transformer.wpe.weight"][torch.arange(T)]
+    hidden = [x]
     for i in range(c["n_layer"]):
         h = f"transformer.h.{i}."
         a = F.layer_norm(x, (C,), p[h + "ln_1.weight"], p[h + "ln_1.bias"], eps)
@@ -87,8 +94,8 @@ def gpt2_forward(ref, p, c, ids):
         m = F.layer_norm(x, (C,), p[h + "ln_2.weight"], p[h + "ln_2.bias"], eps)
         m = F.gelu(m @ p[h + "mlp.c_fc.weight"] + p[h + "mlp.c_fc.bias"], approximate="tanh")
         x = x + m @ p[h + "mlp.c_proj.weight"] + p[h + "mlp.c_proj.bias"]
-    x = F.layer_norm(x, (C,), p["transformer.ln_f.weight"], p["transformer.ln_f.bias"], eps)
-    return x @ p["transformer.wte.weight"].T                                   # tied head
+        hidden.append(x)
+    return hidden, F.layer_norm(x, (C,), p["transformer.ln_f.weight"], p["transformer.ln_f.bias"], eps)
 
 
 def rms_norm(x, w, eps):
@@ -253,3 +260,103 @@ def read_safetensors(path):
         b, e = info["data_offsets"]
         out[name] = torch.from_numpy(np.frombuffer(data[b:e], dtype="<f4").copy()).reshape(info["shape"])
     return out
+
+
+# ---- distillation step -------------------------------------------------------------------------
+
+DISTILL_TEACHER = dict(GPT2)                                                  # 2 layers, width 36, 3 heads
+DISTILL_STUDENT = dict(GPT2, n_embd=24, n_layer=1, n_head=2, n_inner=96)      # 1 layer, width 24; same vocab 101
+DISTILL = dict(temperature=2.0, soft_weight=0.5, hard_weight=0.5, feature_weight=0.7, layer_map="0:0,1:2", steps=5)
+
+
+def distill_loss(s_logits, t_logits, targets, temperature, soft_weight, hard_weight):
+    """soft_weight * T^2 * mean KL(p_T || p_S) + hard_weight * mean CE, means over targets != -100."""
+    V = s_logits.shape[-1]
+    s, t, y = s_logits.reshape(-1, V), t_logits.reshape(-1, V), targets.reshape(-1)
+    keep = (y != -100).float()
+    log_ps = F.log_softmax(s / temperature, dim=-1)
+    log_pt = F.log_softmax(t / temperature, dim=-1)
+    kl_rows = (log_pt.exp() * (log_pt - log_ps)).sum(-1)
+    soft = (kl_rows * keep).sum() / keep.sum()
+    hard = F.cross_entropy(s, y, ignore_index=-100)
+    return soft_weight * temperature ** 2 * soft + hard_weight * hard, soft, hard
+
+
+def distill_objective(ref, student, teacher, proj, ids, targets, layer_map):
+    """The step's loss and its parts; proj (one (weight, bias) per layer pair) adds the hidden-state MSE term."""
+    with torch.no_grad():
+        t_hidden, t_final = gpt2_hidden(ref, teacher, DISTILL_TEACHER, ids)
+        t_logits = t_final @ teacher["transformer.wte.weight"].T
+    s_hidden, s_final = gpt2_hidden(ref, student, DISTILL_STUDENT, ids)
+    s_logits = s_final @ student["transformer.wte.weight"].T
+    d = DISTILL
+    loss, soft, hard = distill_loss(s_logits, t_logits, targets, d["temperature"], d["soft_weight"], d["hard_weight"])
+    feature = torch.zeros(())
+    if proj is not None:
+        # mean over layer pairs of mean((P h_S[i] - h_T[j])^2)
+        terms = [F.mse_loss(F.linear(s_hidden[i], w, b), t_hidden[j]) for (i, j), (w, b) in zip(layer_map, proj)]
+        feature = sum(terms) / len(terms)
+        loss = loss + d["feature_weight"] * feature
+    return loss, soft, hard, feature
+
+
+def distill_run(ref, student0, teacher, proj0, ids, targets, layer_map, prefix):
+    """Loss, parts and every student (and projection) gradient of one step, and the loss over AdamW steps."""
+    out = {}
+    student = {n: t.detach().clone().requires_grad_(True) for n, t in student0.items()}
+    proj = None if proj0 is None else [tuple(t.detach().clone().requires_grad_(True) for t in wb) for wb in proj0]
+    trained = list(student.values()) + ([t for wb in proj for t in wb] if proj else [])
+    loss, soft, hard, feature = distill_objective(ref, student, teacher, proj, ids, targets, layer_map)
+    loss.backward()
+    out.update({prefix + "loss": loss.reshape(1), prefix + "soft": soft.reshape(1), prefix + "hard": hard.reshape(1),
+                prefix + "feature": feature.reshape(1),
+                prefix + "grad_norm": torch.norm(torch.stack([t.grad.norm() for t in trained])).reshape(1)})
+    out.update({prefix + "grad." + n: t.grad.clone() for n, t in student.items()})
+    if proj:
+        for k, (w, b) in enumerate(proj):
+            out[f"{prefix}grad.projection.{k}.weight"] = w.grad.clone()
+            out[f"{prefix}grad.projection.{k}.bias"] = b.grad.clone()
+
+    # AdamW from the same start: decay on matrices only, global-norm clipping over student + projections.
+    for t in trained:
+        t.grad = None
+    groups = [{"params": [t for t in trained if t.dim() >= 2], "weight_decay": ADAMW["weight_decay"]},
+              {"params": [t for t in trained if t.dim() < 2], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"])
+    losses = []
+    for _ in range(DISTILL["steps"]):
+        opt.zero_grad()
+        l = distill_objective(ref, student, teacher, proj, ids, targets, layer_map)[0]
+        l.backward()
+        torch.nn.utils.clip_grad_norm_(trained, ADAMW["max_grad_norm"])
+        opt.step()
+        losses.append(l.item())
+    out[prefix + "adamw_losses"] = torch.tensor(losses, dtype=torch.float32)
+    return out
+
+
+def distill_step_cases(ref):
+    """A tiny GPT-2 teacher/student pair and one distillation step (and a few AdamW steps) on one batch:
+    loss = 0.5 T^2 FKL(T=2) + 0.5 CE, plain and with 0.7 * hidden-state MSE through projections."""
+    models = os.path.join(ref.OUT_DIR, "models")
+    teacher = init_params(gpt2_shapes(DISTILL_TEACHER))
+    student = init_params(gpt2_shapes(DISTILL_STUDENT))
+    write_model_dir(ref, os.path.join(models, "distill_teacher"), DISTILL_TEACHER, {n: t.detach() for n, t in teacher.items()})
+    write_model_dir(ref, os.path.join(models, "distill_student"), DISTILL_STUDENT, {n: t.detach() for n, t in student.items()})
+    teacher = {n: t.detach() for n, t in teacher.items()}
+    ids, targets = batch(DISTILL_STUDENT["vocab_size"], 2, 13)
+    layer_map = [tuple(int(v) for v in pair.split(":")) for pair in DISTILL["layer_map"].split(",")]
+    cs, ct = DISTILL_STUDENT["n_embd"], DISTILL_TEACHER["n_embd"]
+    proj = [(l.weight.detach().clone(), l.bias.detach().clone()) for l in (torch.nn.Linear(cs, ct) for _ in layer_map)]
+
+    out = {"ids": ids.int(), "targets": targets.int()}
+    for k, (w, b) in enumerate(proj):
+        out[f"projection.{k}.weight"] = w
+        out[f"projection.{k}.bias"] = b
+    out.update(distill_run(ref, student, teacher, None, ids, targets, layer_map, ""))
+    out.update(distill_run(ref, student, teacher, proj, ids, targets, layer_map, "mse."))
+    d = DISTILL
+    ref.save("distill_step_reference", out, temperature=d["temperature"], soft_weight=d["soft_weight"],
+             hard_weight=d["hard_weight"], feature_weight=d["feature_weight"], layer_map=d["layer_map"], steps=d["steps"],
+             lr=ADAMW["lr"], beta1=ADAMW["betas"][0], beta2=ADAMW["betas"][1], eps=ADAMW["eps"],
+             weight_decay=ADAMW["weight_decay"], max_grad_norm=ADAMW["max_grad_norm"], ignore_index=-100)

@@ -49,6 +49,14 @@ public sealed class Tape : IDisposable
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// When true, Backward frees the gradient of each tensor this tape owns as soon as that tensor's own
+    /// rule has run (nothing reads it after that), so a step holds only the gradients still in flight
+    /// instead of one per activation. Leaves' gradients (parameters) are kept. Off by default, so that
+    /// intermediate gradients stay readable after Backward.
+    /// </summary>
+    public bool ReleaseGradientsEarly { get; set; }
+
     /// <summary>Records a backward rule for an op whose output needs a gradient.</summary>
     internal void Push(Tensor output, Action backward) => _entries.Add((output, backward));
 
@@ -80,7 +88,13 @@ public sealed class Tape : IDisposable
         for (int i = _entries.Count - 1; i >= 0; i--)
         {
             var (output, backward) = _entries[i];
-            if (output.Grad is not null) backward();
+            if (output.Grad is null) continue;
+            backward();
+            if (ReleaseGradientsEarly && output.OwnerTape == this)
+            {
+                output.Grad.Dispose();
+                output.Grad = null;
+            }
         }
     }
 

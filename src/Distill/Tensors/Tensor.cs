@@ -140,6 +140,21 @@ public sealed unsafe class Tensor : IDisposable
         return new Tensor(Storage, shape, DType);
     }
 
+    /// <summary>
+    /// Rows [start, start + count) of the first axis as a view sharing storage, no autograd: a chunk of
+    /// rows of an (N, ...) tensor for kernels that walk a matrix block by block (chunked losses).
+    /// </summary>
+    internal Tensor RowsUnrecorded(int start, int count)
+    {
+        if (Shape.Rank < 1) throw new ArgumentException($"RowsUnrecorded: {Describe()} has no rows");
+        if (start < 0 || count < 0 || (long)start + count > Shape[0])
+            throw new ArgumentOutOfRangeException(nameof(start), $"RowsUnrecorded: rows [{start}, {(long)start + count}) are outside {Describe()}");
+        var dims = Shape.ToArray();
+        dims[0] = count;
+        long rowBytes = Shape[0] == 0 ? 0 : Bytes / Shape[0];
+        return new Tensor(new SliceStorage(Storage, start * rowBytes, count * rowBytes), new Shape(dims), DType);
+    }
+
     /// <summary>Backpropagates from this scalar through the current tape.</summary>
     public void Backward() => Tape.BackwardFrom(this);
 

@@ -51,3 +51,20 @@ public sealed class BorrowedHostStorage : TensorStorage
     public BorrowedHostStorage(nint pointer, long bytes, object? owner) : base(pointer, bytes, Device.Cpu) => _owner = owner;
     protected override void Free() => GC.KeepAlive(_owner);
 }
+
+/// <summary>
+/// A window of another storage (e.g. a block of rows of a matrix): holds one reference on the parent
+/// for as long as it lives and frees nothing itself.
+/// </summary>
+internal sealed class SliceStorage : TensorStorage
+{
+    private readonly TensorStorage _parent;
+
+    internal SliceStorage(TensorStorage parent, long byteOffset, long bytes) : base(parent.Pointer + (nint)byteOffset, bytes, parent.Device)
+    {
+        parent.AddRef();
+        _parent = parent;
+    }
+
+    protected override void Free() => _parent.Release();
+}
