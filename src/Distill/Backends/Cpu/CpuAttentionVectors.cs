@@ -50,26 +50,7 @@ internal readonly unsafe struct AttentionVec512 : IAttentionVec<Vector512<float>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        // e^x = 2^n e^r with n = round(x log2 e) (the 1.5 * 2^23 trick rounds and leaves n in the low
-        // mantissa bits), r = x - n ln 2 in two parts, e^r by a degree-6 polynomial (Cephes expf).
-        var tiny = Vector512.LessThan(x, Vector512.Create(-87.33f));
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33f)), Vector512.Create(88.37f));
-        var t = Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(12582912f));
-        var n = t - Vector512.Create(12582912f);
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145751953125f), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.428606765330187045e-06f), r);
-        var p = Vector512.Create(1.9875691500E-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
-        var pow2n = (t.AsInt32() - Vector512.Create(0x4B400000 - 127)) << 23;
-        return Vector512.AndNot(p * pow2n.AsSingle(), tiny);
-    }
+    public static Vector512<float> Exp(Vector512<float> x) => SimdMath.Exp(x);   // the engine's one vector exp
 }
 
 internal readonly unsafe struct AttentionVec256 : IAttentionVec<Vector256<float>>
@@ -95,23 +76,5 @@ internal readonly unsafe struct AttentionVec256 : IAttentionVec<Vector256<float>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        // Same scheme as AttentionVec512.Exp.
-        var tiny = Vector256.LessThan(x, Vector256.Create(-87.33f));
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-87.33f)), Vector256.Create(88.37f));
-        var t = Vector256.FusedMultiplyAdd(x, Vector256.Create(1.44269504088896341f), Vector256.Create(12582912f));
-        var n = t - Vector256.Create(12582912f);
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693145751953125f), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-1.428606765330187045e-06f), r);
-        var p = Vector256.Create(1.9875691500E-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var pow2n = (t.AsInt32() - Vector256.Create(0x4B400000 - 127)) << 23;
-        return Vector256.AndNot(p * pow2n.AsSingle(), tiny);
-    }
+    public static Vector256<float> Exp(Vector256<float> x) => SimdMath.Exp(x);   // the engine's one vector exp
 }
