@@ -9,7 +9,6 @@ namespace Distill.IO;
 public sealed unsafe class SafetensorsFile : IDisposable
 {
     private const int HeaderLengthBytes = 8;
-    private const long CopyChunkElements = 1 << 26; // conversion spans stay well inside int range
 
     private readonly MappedFile _mapped;
     private readonly Dictionary<string, SafetensorsTensorInfo> _byName;
@@ -110,20 +109,11 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 $"safetensors '{Path}': tensor {SafetensorsNames.Quote(name)} {info.Shape} is {info.DTypeName}; LoadF32 converts only F32, BF16 and F16 (use Load for integer tensors)");
         if (info.DType == DType.F32) return Load(name);
 
+        // Widen with the backend's cast kernel (SIMD, exact for BF16/F16 -> F32): one conversion in the engine.
+        using var raw = Load(name);
         var t = Tensor.Empty(info.Shape, DType.F32);
         t.Name = name;
-        byte* src = DataPointer(info);
-        float* dst = (float*)t.Pointer;
-        for (long start = 0; start < info.Numel; start += CopyChunkElements)
-        {
-            int n = (int)Math.Min(CopyChunkElements, info.Numel - start);
-            var to = new Span<float>(dst + start, n);
-            // The mapping gives no alignment guarantee for 2-byte elements: read them unaligned.
-            if (info.DType == DType.BF16)
-                HalfConversion.Bf16ToF32(new ReadOnlySpan<ushort>(src + 2 * start, n), to);
-            else
-                HalfConversion.F16ToF32(new ReadOnlySpan<Half>(src + 2 * start, n), to);
-        }
+        Backends.Backend.For(raw).Cast(raw, t);
         return t;
     }
 
