@@ -37,29 +37,10 @@ public static partial class Ops
     {
         const string op = "CrossEntropy";
         RequireF32(op, logits, "logits");
-        if (targets.DType != DType.I32) throw new ArgumentException($"{op}: targets {targets.Describe()} must be I32");
         int v = logits.Shape[-1];
         int rows = checked((int)logits.Shape.Rows);
-        if (targets.Numel != rows)
-            throw new ArgumentException($"{op}: targets {targets.Shape} do not match logits {logits.Shape} ({rows} rows)");
         RequireSameDevice(op, logits, targets);
-        int valid = 0;
-        if (targets.Device.Kind == DeviceKind.Cpu)
-        {
-            var tg = targets.AsSpan<int>();
-            for (int i = 0; i < tg.Length; i++)
-            {
-                if (tg[i] == ignoreIndex) continue;
-                if ((uint)tg[i] >= (uint)v)
-                    throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {tg[i]} at row {i} is out of range for vocab {v}");
-                valid++;
-            }
-        }
-        else
-        {
-            using var host = Tensor.FromArray(targets.ToArray<int>(), rows);
-            foreach (var id in host.AsSpan<int>()) if (id != ignoreIndex) valid++;
-        }
+        int valid = CountTargets(op, targets, rows, v, ignoreIndex);
         var be = Backend.For(logits);
         var loss = NewTensor(new Shape(1), DType.F32, logits.Device);
         using var losses = Tensor.Empty(new Shape(rows), DType.F32, logits.Device);
@@ -72,16 +53,7 @@ public static partial class Ops
         be.Fill(loss, (float)(be.Sum(losses) * scale));
         if (Recording(loss, logits) is { } tape)
         {
-            tape.Push(loss, () =>
-            {
-                float g = loss.Grad!.Item();
-                if (logits.Grad is null && g == 1f && logits.OwnerTape == tape)
-                {
-                    logits.Grad = dlogits!.ViewUnrecorded(logits.Shape);    // adopt the fused gradient, no copy
-                    tape.Own(logits.Grad);
-                }
-                else be.Axpy(g, dlogits!, GradOf(logits));
-            });
+            tape.Push(loss, () => AddFusedGradient(tape, logits, dlogits!, loss.Grad!.Item()));
         }
         return loss;
     }

@@ -52,6 +52,21 @@ public static partial class Ops
         return t.Grad;
     }
 
+    /// <summary>
+    /// x.Grad += upstream * fused, for a gradient a fused forward already computed. When x has no
+    /// gradient yet, belongs to this tape and upstream is 1, the fused buffer becomes x.Grad (a view,
+    /// no copy): the usual case of a loss that ends the graph.
+    /// </summary>
+    internal static void AddFusedGradient(Tape tape, Tensor x, Tensor fused, float upstream)
+    {
+        if (x.Grad is null && upstream == 1f && x.OwnerTape == tape)
+        {
+            x.Grad = fused.ViewUnrecorded(x.Shape);
+            tape.Own(x.Grad);
+        }
+        else Backend.For(x).Axpy(upstream, fused, GradOf(x));
+    }
+
     /// <summary>Sets the gradients of these tensors to zero (keeps the buffers).</summary>
     public static void ZeroGrad(IEnumerable<Tensor> tensors)
     {
@@ -70,7 +85,7 @@ public static partial class Ops
         if (a.Shape != b.Shape) throw new ArgumentException($"{op}: shapes differ: {a.Shape} vs {b.Shape}");
     }
 
-    private static void RequireSameDevice(string op, params Tensor?[] ts)
+    internal static void RequireSameDevice(string op, params Tensor?[] ts)
     {
         Device? d = null;
         foreach (var t in ts)
@@ -79,6 +94,28 @@ public static partial class Ops
             if (d is null) d = t.Device;
             else if (t.Device != d) throw new ArgumentException($"{op}: tensors on different devices ({d} and {t.Device})");
         }
+    }
+
+    /// <summary>
+    /// Checks targets (rows entries, I32) against the vocabulary and counts the rows a token mean divides
+    /// by: all rows when targets is null, else those whose target is not ignoreIndex.
+    /// </summary>
+    internal static int CountTargets(string op, Tensor? targets, int rows, int vocab, int ignoreIndex)
+    {
+        if (targets is null) return rows;
+        if (targets.DType != DType.I32) throw new ArgumentException($"{op}: targets {targets.Describe()} must be I32");
+        if (targets.Numel != rows)
+            throw new ArgumentException($"{op}: targets {targets.Shape} do not match the {rows} rows of the logits");
+        ReadOnlySpan<int> ids = targets.Device.Kind == DeviceKind.Cpu ? targets.AsSpan<int>() : targets.ToArray<int>();
+        int valid = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (ids[i] == ignoreIndex) continue;
+            if ((uint)ids[i] >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {ids[i]} at row {i} is out of range for vocab {vocab}");
+            valid++;
+        }
+        return valid;
     }
 
     private static void RequireRank(string op, Tensor t, string role, int rank)

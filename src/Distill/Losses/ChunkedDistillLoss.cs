@@ -46,7 +46,7 @@ public static class ChunkedDistillLoss
         ArgumentNullException.ThrowIfNull(teacher);
         options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
         var (n, c, v) = CheckStudent(op, hidden, head);
-        int tokens = CountTokens(op, targets, n, v, options.IgnoreIndex);
+        int tokens = Ops.CountTargets(op, targets, n, v, options.IgnoreIndex);
         CheckTeacher(op, teacher, n, v, hidden.Device);
         if (chunkRows < 0) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, $"{op}: chunk rows must be >= 0 (0: from the memory budget)");
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, Math.Max(1, n)) : ChunkRowsFor(n, v, teacher is TeacherSignal.FromHidden, budgetBytes);
@@ -160,12 +160,7 @@ public static class ChunkedDistillLoss
         var be = Backend.For(hidden);
         if (dHidden is not null)
         {
-            if (hidden.Grad is null && g == 1f && hidden.OwnerTape == tape)
-            {
-                hidden.Grad = dHidden.ViewUnrecorded(hidden.Shape);       // no copy: the fused gradient is the gradient
-                tape.Own(hidden.Grad);
-            }
-            else be.Axpy(g, dHidden, Ops.GradOf(hidden));
+            Ops.AddFusedGradient(tape, hidden, dHidden, g);
             dHidden.Dispose();                                             // an adopted view keeps the memory alive
         }
         if (dHead is not null)
@@ -187,24 +182,6 @@ public static class ChunkedDistillLoss
         Require(op, hidden.Device == head.Device, $"hidden on {hidden.Device}, head on {head.Device}");
         int c = head.Shape[1];
         return (checked((int)(hidden.Numel / Math.Max(1, c))), c, head.Shape[0]);
-    }
-
-    /// <summary>Tokens that count: targets other than the ignore index (checked against the vocabulary), or all rows.</summary>
-    private static int CountTokens(string op, Tensor? targets, int n, int v, int ignoreIndex)
-    {
-        if (targets is null) return n;
-        Require(op, targets.DType == DType.I32, $"targets {targets.Describe()} must be I32");
-        Require(op, targets.Numel == n, $"targets {targets.Shape} do not match the hidden states' {n} rows");
-        ReadOnlySpan<int> ids = targets.Device.Kind == DeviceKind.Cpu ? targets.AsSpan<int>() : targets.ToArray<int>();
-        int count = 0;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if (ids[i] == ignoreIndex) continue;
-            if ((uint)ids[i] >= (uint)v)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {ids[i]} at row {i} is out of range for vocab {v}");
-            count++;
-        }
-        return count;
     }
 
     private static void CheckTeacher(string op, TeacherSignal teacher, int n, int v, Device device)

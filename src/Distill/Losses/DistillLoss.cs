@@ -29,9 +29,9 @@ public static class DistillLoss
                 $"(logits {teacherLogits.Shape}) differ: cross-tokenizer distillation is not supported by this loss");
         if (studentLogits.Shape != teacherLogits.Shape)
             throw new ArgumentException($"{op}: student logits {studentLogits.Shape} and teacher logits {teacherLogits.Shape} must have the same shape");
-        RequireSameDevice(op, studentLogits, teacherLogits, targets);
+        Ops.RequireSameDevice(op, studentLogits, teacherLogits, targets);
         int rows = checked((int)studentLogits.Shape.Rows);
-        int tokens = CountTokens(op, targets, rows, v, options.IgnoreIndex, studentLogits.Shape);
+        int tokens = Ops.CountTargets(op, targets, rows, v, options.IgnoreIndex);
 
         return Run(op, studentLogits, targets, options, rows, v, tokens, (be, s2, tg, soft, hard, ds, softScale, hardScale) =>
         {
@@ -61,7 +61,7 @@ public static class DistillLoss
         if (teacherLse.DType != DType.F32) throw new ArgumentException($"{op}: teacher log-sum-exp {teacherLse.Describe()} must be F32");
         if (teacherIds.Shape != teacherTopLogits.Shape)
             throw new ArgumentException($"{op}: teacher ids {teacherIds.Shape} and teacher top-k logits {teacherTopLogits.Shape} must have the same shape");
-        RequireSameDevice(op, studentLogits, teacherIds, teacherTopLogits, teacherLse, targets);
+        Ops.RequireSameDevice(op, studentLogits, teacherIds, teacherTopLogits, teacherLse, targets);
         int v = studentLogits.Shape[-1];
         int rows = checked((int)studentLogits.Shape.Rows);
         int k = teacherIds.Shape.Rank == 0 ? 0 : teacherIds.Shape[-1];
@@ -72,7 +72,7 @@ public static class DistillLoss
         if (teacherLse.Numel != rows)
             throw new ArgumentException($"{op}: teacher log-sum-exp {teacherLse.Shape} must have one entry per row of student logits {studentLogits.Shape} ({rows})");
         CheckIds(op, teacherIds, rows, k, v);
-        int tokens = CountTokens(op, targets, rows, v, options.IgnoreIndex, studentLogits.Shape);
+        int tokens = Ops.CountTargets(op, targets, rows, v, options.IgnoreIndex);
 
         return Run(op, studentLogits, targets, options, rows, v, tokens, (be, s2, tg, soft, hard, ds, softScale, hardScale) =>
         {
@@ -115,16 +115,7 @@ public static class DistillLoss
         if (needGrad)
         {
             loss.RequiresGrad = true;
-            tape!.Push(loss, () =>
-            {
-                float g = loss.Grad!.Item();
-                if (student.Grad is null && g == 1f && student.OwnerTape == tape)
-                {
-                    student.Grad = dStudent!.ViewUnrecorded(student.Shape);   // adopt the fused gradient, no copy
-                    tape.Own(student.Grad);
-                }
-                else be.Axpy(g, dStudent!, Ops.GradOf(student));
-            });
+            tape!.Push(loss, () => Ops.AddFusedGradient(tape, student, dStudent!, loss.Grad!.Item()));
         }
         return new DistillLossResult(loss, (float)softMean, (float)hardMean, tokens);
     }
@@ -134,36 +125,6 @@ public static class DistillLoss
         if (t.IsDisposed) throw new ObjectDisposedException($"{op}: {role} {t.Describe()} was disposed");
         if (t.DType != DType.F32) throw new ArgumentException($"{op}: {role} {t.Describe()} must be F32, is {t.DType}");
         if (t.Shape.Rank < 1 || t.Shape[-1] < 1) throw new ArgumentException($"{op}: {role} {t.Describe()} must be (..., V) with V >= 1");
-    }
-
-    private static void RequireSameDevice(string op, params Tensor?[] ts)
-    {
-        Device? d = null;
-        foreach (var t in ts)
-        {
-            if (t is null) continue;
-            if (d is null) d = t.Device;
-            else if (t.Device != d) throw new ArgumentException($"{op}: tensors on different devices ({d} and {t.Device})");
-        }
-    }
-
-    /// <summary>Rows that count: all without targets, else those whose target is not ignoreIndex (each checked in [0, V)).</summary>
-    private static int CountTokens(string op, Tensor? targets, int rows, int v, int ignoreIndex, Shape logits)
-    {
-        if (targets is null) return rows;
-        if (targets.DType != DType.I32) throw new ArgumentException($"{op}: targets {targets.Describe()} must be I32");
-        if (targets.Numel != rows)
-            throw new ArgumentException($"{op}: targets {targets.Shape} do not match logits {logits} ({rows} rows)");
-        var host = HostInts(targets);
-        int valid = 0;
-        for (int i = 0; i < host.Length; i++)
-        {
-            if (host[i] == ignoreIndex) continue;
-            if ((uint)host[i] >= (uint)v)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {host[i]} at row {i} is out of range for vocabulary size {v}");
-            valid++;
-        }
-        return valid;
     }
 
     /// <summary>Every teacher id in [0, V) and distinct within its row (a top-k list has no repeats).</summary>
